@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ClientMsgId, Id, Seq } from '../ids.js';
+import { Conversation, LIMITS, Member, MemberRole, Message } from '../models.js';
+
+const GroupName = z.string().trim().min(1).max(LIMITS.groupNameLength);
+
+/** `POST /api/v1/conversations`: a direct chat is unique per pair and returned if it exists. */
+export const CreateConversationRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct'), userId: Id }),
+  z.object({
+    kind: z.literal('group'),
+    name: GroupName,
+    memberIds: z.array(Id).max(LIMITS.groupMembers).default([]),
+  }),
+]);
+/** Body of `POST /api/v1/conversations`. */
+export type CreateConversationRequest = z.input<typeof CreateConversationRequest>;
+
+/** A conversation with its members, as REST returns it. */
+export const ConversationDetail = z.object({
+  conversation: Conversation,
+  members: z.array(Member),
+});
+/** A conversation with its members. */
+export type ConversationDetail = z.infer<typeof ConversationDetail>;
+
+/** `GET /api/v1/conversations`. */
+export const ConversationList = z.object({ conversations: z.array(ConversationDetail) });
+/** `GET /api/v1/conversations`. */
+export type ConversationList = z.infer<typeof ConversationList>;
+
+/** `PATCH /api/v1/conversations/:id`. */
+export const RenameConversationRequest = z.object({ name: GroupName });
+
+/** `POST /api/v1/conversations/:id/members`. */
+export const AddMembersRequest = z.object({
+  userIds: z.array(Id).min(1).max(LIMITS.groupMembers),
+});
+
+/** `PATCH /api/v1/conversations/:id/members/:userId`. */
+export const SetMemberRoleRequest = z.object({ role: MemberRole });
+
+/** `GET /api/v1/conversations/:id/messages?before=&limit=`: newest first below `before`. */
+export const HistoryQuery = z.object({
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.historyPage).default(50),
+});
+
+/** A page of history, oldest first; `hasMore` says whether older messages exist. */
+export const HistoryPage = z.object({ messages: z.array(Message), hasMore: z.boolean() });
+/** A page of history. */
+export type HistoryPage = z.infer<typeof HistoryPage>;
+
+/** `POST /api/v1/conversations/:id/messages`: the REST twin of the WS `send` frame. */
+export const SendMessageRequest = z.object({
+  clientMsgId: ClientMsgId,
+  text: z.string().min(1).max(LIMITS.textLength),
+  replyToId: Id.optional(),
+});
+/** Body of `POST /api/v1/conversations/:id/messages`. */
+export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
+
+/** `GET /api/v1/search?q=&conversationId=&limit=`. */
+export const SearchQuery = z.object({
+  q: z.string().trim().min(1).max(200),
+  conversationId: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** Search hits, best first. */
+export const SearchResult = z.object({ messages: z.array(Message) });
+/** Search hits. */
+export type SearchResult = z.infer<typeof SearchResult>;
+
+/** Receipt positions accepted over REST and WS. */
+export const ReceiptPosition = z.object({ conversationId: Id, seq: Seq });

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { Cursor, Id, Seq, Timestamp } from './ids.js';
+
+/** Staff roles. `agent` and `marketer` arrive with the inbox and broadcast features. */
+export const Role = z.enum(['owner', 'admin', 'member']);
+/** A staff role. */
+export type Role = z.infer<typeof Role>;
+
+/** A user as other users see them. */
+export const User = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string(),
+  role: Role,
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp.nullable(),
+});
+/** A user as other users see them. */
+export type User = z.infer<typeof User>;
+
+/** One logged-in device. */
+export const Session = z.object({
+  id: Id,
+  deviceName: z.string(),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp,
+  expiresAt: Timestamp,
+  current: z.boolean(),
+});
+/** One logged-in device. */
+export type Session = z.infer<typeof Session>;
+
+/** `customer` is reserved for the team inbox; the core creates `direct` and `group`. */
+export const ConversationKind = z.enum(['direct', 'group', 'customer']);
+/** The kind of a conversation. */
+export type ConversationKind = z.infer<typeof ConversationKind>;
+
+/** A conversation as its members see it. */
+export const Conversation = z.object({
+  id: Id,
+  kind: ConversationKind,
+  name: z.string().nullable(),
+  createdBy: Id,
+  createdAt: Timestamp,
+  lastSeq: Seq,
+  lastMessageAt: Timestamp.nullable(),
+  changeId: Cursor,
+});
+/** A conversation as its members see it. */
+export type Conversation = z.infer<typeof Conversation>;
+
+/** Per-conversation member role. */
+export const MemberRole = z.enum(['admin', 'member']);
+/** Per-conversation member role. */
+export type MemberRole = z.infer<typeof MemberRole>;
+
+/** A member with their receipt watermarks. `leftAt` is set once they left or were removed. */
+export const Member = z.object({
+  conversationId: Id,
+  userId: Id,
+  role: MemberRole,
+  joinedAt: Timestamp,
+  leftAt: Timestamp.nullable(),
+  deliveredSeq: Seq,
+  readSeq: Seq,
+  changeId: Cursor,
+});
+/** A member with their receipt watermarks. */
+export type Member = z.infer<typeof Member>;
+
+/** Message types the core knows; `file`, `template` and `interactive` come with later features. */
+export const MessageType = z.enum(['text', 'system']);
+/** The type of a message. */
+export type MessageType = z.infer<typeof MessageType>;
+
+/** What a system message reports; the client renders it in the reader's language. */
+export const SystemEvent = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('created'), name: z.string().nullable() }),
+  z.object({ event: z.literal('member_added'), userIds: z.array(Id) }),
+  z.object({ event: z.literal('member_removed'), userIds: z.array(Id) }),
+  z.object({ event: z.literal('member_left') }),
+  z.object({ event: z.literal('renamed'), name: z.string() }),
+  z.object({ event: z.literal('role_changed'), userId: Id, role: MemberRole }),
+]);
+/** What a system message reports. */
+export type SystemEvent = z.infer<typeof SystemEvent>;
+
+/** One emoji reaction and who gave it. */
+export const Reaction = z.object({ emoji: z.string(), userIds: z.array(Id) });
+/** One emoji reaction and who gave it. */
+export type Reaction = z.infer<typeof Reaction>;
+
+/**
+ * A message in its current state. Edits, deletion and reactions change the state and its
+ * `changeId`; `seq` never changes.
+ */
+export const Message = z.object({
+  id: Id,
+  conversationId: Id,
+  seq: Seq,
+  senderId: Id,
+  clientMsgId: z.string().nullable(),
+  type: MessageType,
+  text: z.string().nullable(),
+  system: SystemEvent.nullable(),
+  replyToId: Id.nullable(),
+  createdAt: Timestamp,
+  editedAt: Timestamp.nullable(),
+  deletedAt: Timestamp.nullable(),
+  reactions: z.array(Reaction),
+  changeId: Cursor,
+});
+/** A message in its current state. */
+export type Message = z.infer<typeof Message>;
+
+/** Limits shared by client and server. */
+export const LIMITS = {
+  textLength: 4096,
+  groupNameLength: 100,
+  groupMembers: 1024,
+  /** Frames larger than this get FRAME_TOO_LARGE and are ignored. */
+  frameBytes: 64 * 1024,
+  historyPage: 200,
+  syncPage: 500,
+} as const;

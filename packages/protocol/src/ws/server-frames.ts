@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+import { Cursor, Id, Timestamp } from '../ids.js';
+import { Conversation, Member, Message } from '../models.js';
+import { RequestId } from './client-frames.js';
+
+/** One durable change in a user's stream; clients upsert by id. */
+export const Change = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), message: Message }),
+  z.object({ kind: z.literal('member'), member: Member }),
+  z.object({ kind: z.literal('conversation'), conversation: Conversation }),
+]);
+/** One durable change in a user's stream. */
+export type Change = z.infer<typeof Change>;
+
+/** Answer to `hello`. `cursor` is the server's current head. */
+export const WelcomeFrame = z.object({
+  type: z.literal('welcome'),
+  protocolVersion: z.number().int(),
+  userId: Id,
+  sessionId: Id,
+  cursor: Cursor,
+  serverTime: Timestamp,
+});
+
+/** Success for a request; `message` is the resulting message state where there is one. */
+export const AckFrame = z.object({
+  type: z.literal('ack'),
+  id: RequestId,
+  message: Message.optional(),
+});
+
+/** A typed failure; `id` names the request it answers, if any. The connection stays open. */
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  id: RequestId.nullable(),
+  code: z.enum(ERROR_CODES as [string, ...string[]]),
+  message: z.string(),
+});
+
+/**
+ * Durable changes in commit order. After `hello` with a cursor the server sends catch-up pages
+ * (`live: false`) ending with `done: true`, then live frames (`live: true`). Apply the changes,
+ * then store `cursor`.
+ */
+export const ChangesFrame = z.object({
+  type: z.literal('changes'),
+  changes: z.array(Change),
+  cursor: Cursor,
+  live: z.boolean(),
+  done: z.boolean(),
+});
+
+/** Another member is typing (or stopped). */
+export const TypingEventFrame = z.object({
+  type: z.literal('typing'),
+  conversationId: Id,
+  userId: Id,
+  typing: z.boolean(),
+});
+
+/** A user you share a conversation with came online or went offline. */
+export const PresenceFrame = z.object({
+  type: z.literal('presence'),
+  userId: Id,
+  online: z.boolean(),
+  lastSeenAt: Timestamp.nullable(),
+});
+
+/** Answer to `ping`. */
+export const PongFrame = z.object({
+  type: z.literal('pong'),
+  id: RequestId.optional(),
+  serverTime: Timestamp,
+});
+
+/** Every frame the server may send, discriminated on `type`. */
+export const ServerFrame = z.discriminatedUnion('type', [
+  WelcomeFrame,
+  AckFrame,
+  ErrorFrame,
+  ChangesFrame,
+  TypingEventFrame,
+  PresenceFrame,
+  PongFrame,
+]);
+/** Every frame the server may send. */
+export type ServerFrame = z.infer<typeof ServerFrame>;
+/** One server frame by its `type`. */
+export type ServerFrameOf<TType extends ServerFrame['type']> = Extract<
+  ServerFrame,
+  { type: TType }
+>;

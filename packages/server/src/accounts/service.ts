@@ -1,0 +1,214 @@
+import type {
+  AcceptInviteRequest,
+  AuthResponse,
+  ChangePasswordRequest,
+  CreateInviteRequest,
+  InviteResponse,
+  LoginRequest,
+  Role,
+  Session,
+  SetupRequest,
+  User,
+} from '@kurier/protocol';
+import { CreateInviteRequest as CreateInviteSchema } from '@kurier/protocol';
+import { timingSafeEqual } from 'node:crypto';
+import type { Actor } from '../kernel/auth.js';
+import type { Bus } from '../kernel/bus.js';
+import { KurierError } from '../kernel/errors.js';
+import { hashToken, newId, newToken } from '../kernel/ids.js';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../kernel/passwords.js';
+import { presentSession, presentUser } from './present.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { type AccountsStore, accountsStore, inTransaction, type UserRow } from './store.js';
+
+// Writing last_used_at on every request would turn every read into a write.
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface Deps {
+  db: Kysely<DB>;
+  bus: Bus;
+  sessionTtlMs: number;
+  publicUrl: () => string;
+  now?: () => number;
+}
+
+/** Accounts: owner setup, login, sessions per device, invites, profile, passwords. */
+export function accountsService({ db, bus, sessionTtlMs, publicUrl, now = Date.now }: Deps) {
+  const store = accountsStore(db);
+  let setupToken: string | null = null;
+
+  async function openSession(user: UserRow, deviceName: string | undefined): Promise<AuthResponse> {
+    const token = newToken();
+    const at = now();
+    const sessionId = newId('s');
+    await store.insertSession({
+      id: sessionId,
+      user_id: user.id,
+      token_hash: hashToken(token),
+      device_name: deviceName ?? 'Unknown device',
+      created_at: at,
+      last_used_at: at,
+      expires_at: at + sessionTtlMs,
+      revoked_at: null,
+    });
+    return { token, sessionId, user: presentUser(user) };
+  }
+
+  async function newUser(input: { username: string; displayName: string; password: string; role: Role }) {
+    const row: UserRow = {
+      id: newId('u'),
+      username: input.username,
+      display_name: input.displayName,
+      role: input.role,
+      password_hash: await hashPassword(input.password),
+      created_at: now(),
+      last_seen_at: null,
+      disabled_at: null,
+    };
+    return row;
+  }
+
+  async function insertUniqueUser(s: AccountsStore, row: UserRow): Promise<void> {
+    if (await s.userByUsername(row.username)) throw new KurierError('USERNAME_TAKEN');
+    await s.insertUser(row);
+  }
+
+  function revoke(sessionIds: string[]): void {
+    if (sessionIds.length > 0) bus.emit('sessionsRevoked', { sessionIds });
+  }
+
+  return {
+    /** A one-time setup token while no owner exists; null once set up. */
+    async setupLink(): Promise<string | null> {
+      if (await store.ownerExists()) return null;
+      setupToken ??= newToken();
+      return `${publicUrl()}/setup?token=${setupToken}`;
+    },
+
+    async setup(input: SetupRequest): Promise<AuthResponse> {
+      if (await store.ownerExists()) throw new KurierError('SETUP_DONE');
+      const expected = setupToken ? Buffer.from(setupToken) : null;
+      const given = Buffer.from(input.token);
+      if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+        throw new KurierError('SETUP_TOKEN_INVALID');
+      }
+      const user = await this.createOwner(input);
+      setupToken = null;
+      return openSession(user, input.deviceName);
+    },
+
+    /** Creates the owner (setup page or CLI). Fails with SETUP_DONE if one exists. */
+    async createOwner(input: { username: string; displayName: string; password: string }): Promise<UserRow> {
+      const row = await newUser({ ...input, role: 'owner' });
+      await inTransaction(db, async (s) => {
+        if (await s.ownerExists()) throw new KurierError('SETUP_DONE');
+        await insertUniqueUser(s, row);
+      });
+      return row;
+    },
+
+    async login(input: LoginRequest): Promise<AuthResponse> {
+      const user = await store.userByUsername(input.username.toLowerCase());
+      // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+      const ok = await verifyPassword(input.password, user?.password_hash ?? (await DUMMY_HASH_PROMISE));
+      if (!user || !ok || user.disabled_at !== null) throw new KurierError('INVALID_CREDENTIALS');
+      return openSession(user, input.deviceName);
+    },
+
+    /** Resolves a session token to an actor; throws SESSION_EXPIRED for revoked or expired ones. */
+    async authenticate(token: string): Promise<Actor> {
+      const row = await store.sessionByTokenHash(hashToken(token));
+      if (!row) throw new KurierError('UNAUTHENTICATED', { message: 'Unknown session token.' });
+      const at = now();
+      if (row.revoked_at !== null || row.expires_at <= at || row.disabled_at !== null) {
+        throw new KurierError('SESSION_EXPIRED');
+      }
+      if (at - row.last_used_at > TOUCH_INTERVAL_MS) await store.touchSession(row.id, at);
+      return { userId: row.user_id, role: row.role as Role, sessionId: row.id };
+    },
+
+    async me(actor: Actor): Promise<User> {
+      const row = await store.userById(actor.userId);
+      if (!row) throw new KurierError('USER_NOT_FOUND');
+      return presentUser(row);
+    },
+
+    async listUsers(): Promise<User[]> {
+      return (await store.listUsers()).map(presentUser);
+    },
+
+    async usersByIds(ids: readonly string[]): Promise<UserRow[]> {
+      return store.usersByIds(ids);
+    },
+
+    async updateProfile(actor: Actor, displayName: string): Promise<User> {
+      await store.updateUser(actor.userId, { display_name: displayName });
+      return this.me(actor);
+    },
+
+    /** Changes the password and logs out every other device. */
+    async changePassword(actor: Actor, input: ChangePasswordRequest): Promise<void> {
+      const row = await store.userById(actor.userId);
+      if (!row || !(await verifyPassword(input.currentPassword, row.password_hash))) {
+        throw new KurierError('INVALID_CREDENTIALS', { message: 'The current password is wrong.' });
+      }
+      await store.updateUser(actor.userId, { password_hash: await hashPassword(input.newPassword) });
+      revoke(await store.revokeSessions(actor.userId, now(), { keep: actor.sessionId }));
+    },
+
+    async listSessions(actor: Actor): Promise<Session[]> {
+      const rows = await store.activeSessions(actor.userId, now());
+      return rows.map((r) => presentSession(r, actor.sessionId));
+    },
+
+    async revokeSession(actor: Actor, sessionId: string): Promise<void> {
+      const ids = await store.revokeSessions(actor.userId, now(), { only: sessionId });
+      if (ids.length === 0) throw new KurierError('SESSION_NOT_FOUND');
+      revoke(ids);
+    },
+
+    async logoutEverywhere(actor: Actor): Promise<void> {
+      revoke(await store.revokeSessions(actor.userId, now()));
+    },
+
+    async createInvite(actor: Actor, input: CreateInviteRequest): Promise<InviteResponse> {
+      if (actor.role !== 'owner' && actor.role !== 'admin') throw new KurierError('FORBIDDEN');
+      const { role, expiresInHours } = CreateInviteSchema.parse(input);
+      const token = newToken();
+      const at = now();
+      const row = {
+        id: newId('i'),
+        token_hash: hashToken(token),
+        role,
+        created_by: actor.userId,
+        created_at: at,
+        expires_at: at + expiresInHours * 3_600_000,
+        used_at: null,
+        used_by: null,
+      };
+      await store.insertInvite(row);
+      return { id: row.id, token, url: `${publicUrl()}/invite?token=${token}`, role, expiresAt: row.expires_at };
+    },
+
+    async acceptInvite(input: AcceptInviteRequest): Promise<AuthResponse> {
+      const tokenHash = hashToken(input.token);
+      const invite = await store.inviteByTokenHash(tokenHash);
+      if (!invite) throw new KurierError('INVITE_INVALID');
+      const row = await newUser({ ...input, role: invite.role as Role });
+      await inTransaction(db, async (s) => {
+        // Claiming inside the transaction makes a used invite fail for the second of two racers.
+        if (!(await s.claimInvite(tokenHash, row.id, now()))) throw new KurierError('INVITE_INVALID');
+        await insertUniqueUser(s, row);
+      });
+      return openSession(row, input.deviceName);
+    },
+
+    async setLastSeen(userId: string, at: number): Promise<void> {
+      await store.updateUser(userId, { last_seen_at: at });
+    },
+  };
+}
+
+/** The accounts service contract. */
+export type AccountsService = ReturnType<typeof accountsService>;

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { accountsRoutes } from './accounts/routes.js';
+import { type AccountsService, accountsService } from './accounts/service.js';
+import type { Config } from './config.js';
+import { membership } from './conversations/membership.js';
+import { conversationsRoutes } from './conversations/routes.js';
+import { conversationsStore } from './conversations/store.js';
+import { type ConversationsService, conversationsService } from './conversations/service.js';
+import { type Database, openDatabase } from './db/index.js';
+import { Bus } from './kernel/bus.js';
+import { installHttpKernel } from './kernel/http.js';
+import { Writer } from './kernel/writer.js';
+import { messagesRoutes } from './messages/routes.js';
+import { type MessagesService, messagesService } from './messages/service.js';
+import { realtimeGateway } from './realtime/gateway.js';
+import { Hub } from './realtime/hub.js';
+import { syncService } from './sync/service.js';
+
+/** A built (not yet listening) Kurier server and what operations and tests need from it. */
+export interface KurierApp {
+  app: FastifyInstance;
+  database: Database;
+  accounts: AccountsService;
+  conversations: ConversationsService;
+  messages: MessagesService;
+  /** Graceful shutdown: stop accepting, finish queued commits, close sockets and the database. */
+  close(): Promise<void>;
+}
+
+export const VERSION = '0.1.0';
+
+/** Builds the whole server from a config; the only place where parts are wired together. */
+export async function buildApp(config: Config): Promise<KurierApp> {
+  const database = await openDatabase(
+    config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: join(config.dataDir, 'kurier.db') },
+  );
+  const { db, dialect } = database;
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Tokens and passwords never reach the log.
+      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.currentPassword', '*.newPassword'],
+    },
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
+  });
+
+  const publicUrl = () => {
+    if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  };
+
+  const bus = new Bus();
+  bus.setMaxListeners(50);
+  const writer = new Writer(db);
+  const accounts = accountsService({ db, bus, sessionTtlMs: config.sessionTtlMs, publicUrl });
+  const members = membership(conversationsStore(db), bus);
+  const messages = messagesService({ db, dialect, writer, bus, membership: members });
+  const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
+  const sync = syncService({ db, messages });
+  const hub = new Hub(bus);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({ name: 'kurier_ws_connections', help: 'Open authenticated WebSocket connections', registers: [registry], collect() {
+    this.set(hub.connectionCount);
+  } });
+  const httpRequests = new Counter({ name: 'kurier_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status'], registers: [registry] });
+  app.addHook('onResponse', async (_request, reply) => {
+    httpRequests.inc({ status: `${Math.floor(reply.statusCode / 100)}xx` });
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    strictTransportSecurity: config.tls !== null,
+  });
+  await app.register(rateLimit, { global: false });
+  const auth = installHttpKernel(app, (token) => accounts.authenticate(token));
+
+  app.get('/healthz', async () => ({ status: 'ok', version: VERSION, database: dialect, uptimeSeconds: Math.round(process.uptime()) }));
+  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  await app.register(accountsRoutes, { accounts, auth, loginRatePerMinute: config.loginRatePerMinute });
+  await app.register(conversationsRoutes, { conversations, auth });
+  await app.register(messagesRoutes, { messages, conversations, auth });
+
+  const onPresence = (userId: string, online: boolean) => {
+    void (async () => {
+      const at = Date.now();
+      if (!online) await accounts.setLastSeen(userId, at);
+      const peers = await conversations.peersOf(userId);
+      bus.emit('deliver', { userIds: peers, frame: { type: 'presence', userId, online, lastSeenAt: online ? null : at } });
+      if (online) {
+        const onlinePeers = peers.filter((p) => hub.isOnline(p));
+        for (const peer of onlinePeers) {
+          bus.emit('deliver', { userIds: [userId], frame: { type: 'presence', userId: peer, online: true, lastSeenAt: null } });
+        }
+      }
+    })().catch((err: unknown) => app.log.warn({ err }, 'presence update failed'));
+  };
+  const gateway = await realtimeGateway(app, { accounts, conversations, messages, sync, hub, bus, framesPerSecond: config.wsFramesPerSecond, onPresence });
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    database,
+    accounts,
+    conversations,
+    messages,
+    close() {
+      closing ??= (async () => {
+        gateway.shutdown();
+        await writer.drain();
+        await app.close();
+        await writer.drain();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

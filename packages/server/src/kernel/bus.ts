@@ -1,0 +1,15 @@
+import { EventEmitter } from 'node:events';
+import type { ServerFrame } from '@kurier/protocol';
+
+/** What domains announce after a commit; the realtime hub listens. Redis carries it when scaled out. */
+export interface BusEvents {
+  /** Frame for every connection of these users (optionally except one session). */
+  deliver: [{ userIds: readonly string[]; frame: ServerFrame; exceptSessionId?: string }];
+  /** These sessions were revoked: close their connections. */
+  sessionsRevoked: [{ sessionIds: readonly string[] }];
+  /** Membership of a conversation changed: drop cached member lists. */
+  membershipChanged: [{ conversationId: string }];
+}
+
+/** The in-process bus: typed publish/subscribe. */
+export class Bus extends EventEmitter<BusEvents> {}

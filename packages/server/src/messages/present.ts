@@ -1,0 +1,44 @@
+import type { Message, MessageType, Reaction, SystemEvent } from '@kurier/protocol';
+import type { MessageRow, ReactionRow } from './store.js';
+
+/** Message row (+ its reactions) → wire. Deleted messages keep their place but lose content. */
+export function presentMessage(row: MessageRow, reactions: readonly ReactionRow[] = []): Message {
+  const deleted = row.deleted_at !== null;
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    clientMsgId: row.client_msg_id,
+    type: row.type as MessageType,
+    text: deleted ? null : row.text,
+    system: row.system ? (JSON.parse(row.system) as SystemEvent) : null,
+    replyToId: row.reply_to_id,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    reactions: deleted ? [] : groupReactions(reactions),
+    changeId: row.change_id,
+  };
+}
+
+function groupReactions(rows: readonly ReactionRow[]): Reaction[] {
+  const byEmoji = new Map<string, string[]>();
+  for (const r of rows) {
+    const users = byEmoji.get(r.emoji);
+    if (users) users.push(r.user_id);
+    else byEmoji.set(r.emoji, [r.user_id]);
+  }
+  return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
+}
+
+/** Presents many rows, attaching each message's reactions. */
+export function presentMessages(rows: readonly MessageRow[], reactions: readonly ReactionRow[]): Message[] {
+  const byMessage = new Map<string, ReactionRow[]>();
+  for (const r of reactions) {
+    const list = byMessage.get(r.message_id);
+    if (list) list.push(r);
+    else byMessage.set(r.message_id, [r]);
+  }
+  return rows.map((row) => presentMessage(row, byMessage.get(row.id)));
+}

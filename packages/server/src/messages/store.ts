@@ -1,0 +1,151 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Dialect } from '../db/index.js';
+import type { DB, MessagesTable, ReactionsTable } from '../db/schema.js';
+
+export type MessageRow = Selectable<MessagesTable>;
+export type ReactionRow = Selectable<ReactionsTable>;
+
+// SQLite allows 32,766 bound variables per statement; 13 columns × 1,000 rows stays well below.
+const INSERT_CHUNK = 1_000;
+
+/**
+ * Kysely queries for messages and reactions. The send path also reads `members` and advances
+ * `conversations.last_seq`: allocating a seq and inserting the message must be one transaction.
+ */
+export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
+  return {
+    insertMany: async (rows: MessageRow[]) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await db.insertInto('messages').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      }
+    },
+
+    byId: (id: string) => db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    byIds: async (ids: readonly string[]) =>
+      ids.length === 0 ? [] : db.selectFrom('messages').selectAll().where('id', 'in', ids).execute(),
+
+    /** Messages by sender and client id; the caller matches exact pairs. */
+    byClientIds: async (senderIds: readonly string[], clientMsgIds: readonly string[]) =>
+      clientMsgIds.length === 0
+        ? []
+        : db
+            .selectFrom('messages')
+            .selectAll()
+            .where('sender_id', 'in', senderIds)
+            .where('client_msg_id', 'in', clientMsgIds)
+            .execute(),
+
+    /** Active memberships among the given conversations and users. */
+    activeMemberships: async (conversationIds: readonly string[], userIds: readonly string[]) =>
+      db
+        .selectFrom('members')
+        .select(['conversation_id', 'user_id', 'role', 'delivered_seq', 'read_seq'])
+        .where('conversation_id', 'in', conversationIds)
+        .where('user_id', 'in', userIds)
+        .where('left_at', 'is', null)
+        .execute(),
+
+    lastSeqs: async (conversationIds: readonly string[]) =>
+      db
+        .selectFrom('conversations')
+        .select(['id', 'last_seq', 'kind'])
+        .where('id', 'in', conversationIds)
+        .execute(),
+
+    advanceConversation: (id: string, lastSeq: number, at: number) =>
+      db.updateTable('conversations').set({ last_seq: lastSeq, last_message_at: at }).where('id', '=', id).execute(),
+
+    updateMessage: (id: string, patch: Partial<Omit<MessageRow, 'id'>>) =>
+      db.updateTable('messages').set(patch).where('id', '=', id).execute(),
+
+    updateReceipt: (conversationId: string, userId: string, patch: { delivered_seq: number; read_seq: number; change_id: number }) =>
+      db
+        .updateTable('members')
+        .set(patch)
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .execute(),
+
+    memberRows: async (conversationId: string, userIds: readonly string[]) =>
+      db
+        .selectFrom('members')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', 'in', userIds)
+        .execute(),
+
+    reactionsFor: async (messageIds: readonly string[]) =>
+      messageIds.length === 0
+        ? []
+        : db
+            .selectFrom('reactions')
+            .selectAll()
+            .where('message_id', 'in', messageIds)
+            .orderBy('created_at')
+            .execute(),
+
+    addReaction: (row: ReactionRow) =>
+      db
+        .insertInto('reactions')
+        .values(row)
+        .onConflict((oc) => oc.doNothing())
+        .execute(),
+
+    removeReaction: (messageId: string, userId: string, emoji: string) =>
+      db
+        .deleteFrom('reactions')
+        .where('message_id', '=', messageId)
+        .where('user_id', '=', userId)
+        .where('emoji', '=', emoji)
+        .execute(),
+
+    /** Newest `limit` messages with seq below `before`, returned oldest first. */
+    history: async (conversationId: string, before: number | undefined, limit: number) => {
+      let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+      if (before !== undefined) q = q.where('seq', '<', before);
+      const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
+      return rows.reverse();
+    },
+
+    /** Full-text search in the given conversations, best match first. */
+    search: async (conversationIds: readonly string[], query: string, limit: number) => {
+      if (conversationIds.length === 0) return [];
+      if (dialect === 'postgres') {
+        return db
+          .selectFrom('messages')
+          .selectAll()
+          .where('conversation_id', 'in', conversationIds)
+          .where('deleted_at', 'is', null)
+          .where(sql<boolean>`to_tsvector('simple', coalesce(text, '')) @@ websearch_to_tsquery('simple', ${query})`)
+          .orderBy(sql`ts_rank(to_tsvector('simple', coalesce(text, '')), websearch_to_tsquery('simple', ${query}))`, 'desc')
+          .orderBy('created_at', 'desc')
+          .limit(limit)
+          .execute();
+      }
+      const { rows } = await sql<MessageRow>`
+        select messages.* from messages_fts
+        join messages_fts_map map on map.fts_rowid = messages_fts.rowid
+        join messages on messages.id = map.message_id
+        where messages_fts match ${ftsQuery(query)}
+          and messages.conversation_id in (${sql.join(conversationIds)})
+          and messages.deleted_at is null
+        order by messages_fts.rank
+        limit ${limit}`.execute(db);
+      return rows;
+    },
+  };
+}
+
+/** The messages store contract. */
+export type MessagesStore = ReturnType<typeof messagesStore>;
+
+/**
+ * User text → an FTS5 query matching every word as a prefix. Quoting each token keeps FTS5
+ * operators and punctuation in user input from becoming query syntax (or syntax errors).
+ */
+export function ftsQuery(input: string): string {
+  const words = input.match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0) return '""';
+  return words.map((w) => `"${w}"*`).join(' ');
+}

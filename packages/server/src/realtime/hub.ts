@@ -1,0 +1,69 @@
+import type { ServerFrame } from '@kurier/protocol';
+import type { Bus } from '../kernel/bus.js';
+
+/** What the hub needs from a connection. */
+export interface HubConnection {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** `data` is the frame already serialized: fan-out serializes once, not once per socket. */
+  deliver(frame: ServerFrame, data: string): void;
+  revoke(): void;
+}
+
+/** Tracks live connections per user and fans bus events out to them. */
+export class Hub {
+  readonly #byUser = new Map<string, Set<HubConnection>>();
+
+  constructor(bus: Bus) {
+    bus.on('deliver', ({ userIds, frame, exceptSessionId }) => {
+      let data: string | null = null;
+      for (const userId of userIds) {
+        const conns = this.#byUser.get(userId);
+        if (!conns) continue;
+        data ??= JSON.stringify(frame);
+        for (const conn of conns) if (conn.sessionId !== exceptSessionId) conn.deliver(frame, data);
+      }
+    });
+    bus.on('sessionsRevoked', ({ sessionIds }) => {
+      const revoked = new Set(sessionIds);
+      for (const conns of this.#byUser.values()) {
+        for (const conn of conns) if (revoked.has(conn.sessionId)) conn.revoke();
+      }
+    });
+  }
+
+  /** Adds a connection; true when it is the user's first (they just came online). */
+  add(conn: HubConnection): boolean {
+    const conns = this.#byUser.get(conn.userId);
+    if (conns) {
+      conns.add(conn);
+      return false;
+    }
+    this.#byUser.set(conn.userId, new Set([conn]));
+    return true;
+  }
+
+  /** Removes a connection; true when it was the user's last (they just went offline). */
+  remove(conn: HubConnection): boolean {
+    const conns = this.#byUser.get(conn.userId);
+    if (!conns?.delete(conn)) return false;
+    if (conns.size > 0) return false;
+    this.#byUser.delete(conn.userId);
+    return true;
+  }
+
+  isOnline(userId: string): boolean {
+    return this.#byUser.has(userId);
+  }
+
+  /** Every connection (shutdown). */
+  all(): HubConnection[] {
+    return [...this.#byUser.values()].flatMap((s) => [...s]);
+  }
+
+  get connectionCount(): number {
+    let n = 0;
+    for (const s of this.#byUser.values()) n += s.size;
+    return n;
+  }
+}

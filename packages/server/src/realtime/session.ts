@@ -1,0 +1,255 @@
+import {
+  ClientFrame,
+  type ClientFrameOf,
+  ERRORS,
+  type ErrorCode,
+  LIMITS,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from '@kurier/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { AccountsService } from '../accounts/service.js';
+import type { ConversationsService } from '../conversations/service.js';
+import type { Actor } from '../kernel/auth.js';
+import type { Bus } from '../kernel/bus.js';
+import { KurierError, toKurierError } from '../kernel/errors.js';
+import type { MessagesService } from '../messages/service.js';
+import type { SyncService } from '../sync/service.js';
+import type { Hub, HubConnection } from './hub.js';
+
+/** Everything a connection calls into. */
+export interface RealtimeDeps {
+  accounts: AccountsService;
+  conversations: ConversationsService;
+  messages: MessagesService;
+  sync: SyncService;
+  hub: Hub;
+  bus: Bus;
+  log: FastifyBaseLogger;
+  framesPerSecond: number;
+  onPresence: (userId: string, online: boolean) => void;
+}
+
+type State =
+  | { kind: 'awaiting-hello' }
+  | { kind: 'authenticating' }
+  | { kind: 'syncing'; actor: Actor; buffered: { cursor: number; data: string }[] }
+  | { kind: 'live'; actor: Actor }
+  | { kind: 'closed' };
+
+const HELLO_TIMEOUT_MS = 10_000;
+const KNOWN_TYPES = new Set(ClientFrame.options.map((o) => o.shape.type.value));
+
+/**
+ * One WebSocket connection: hello → (catch-up sync) → live. Every bad frame gets a typed error
+ * frame and changes nothing; only authentication failures close the socket.
+ */
+export class RealtimeSession implements HubConnection {
+  #state: State = { kind: 'awaiting-hello' };
+  readonly #socket: WebSocket;
+  readonly #deps: RealtimeDeps;
+  // Token bucket for per-connection flood control.
+  #tokens: number;
+  #refilledAt = Date.now();
+  #lastRateError = 0;
+  readonly #helloTimer: NodeJS.Timeout;
+
+  constructor(socket: WebSocket, deps: RealtimeDeps) {
+    this.#socket = socket;
+    this.#deps = deps;
+    this.#tokens = deps.framesPerSecond * 2;
+    this.#helloTimer = setTimeout(() => {
+      if (this.#state.kind === 'awaiting-hello') this.#fail('HELLO_REQUIRED', null, true);
+    }, HELLO_TIMEOUT_MS);
+    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    socket.on('close', () => this.#onClose());
+    socket.on('error', () => {});
+  }
+
+  // Set once at hello; kept after close so the hub can still find and remove this connection.
+  userId = '';
+  sessionId = '';
+
+  deliver(frame: ServerFrame, data: string): void {
+    const state = this.#state;
+    if (state.kind === 'syncing') {
+      if (frame.type === 'changes') state.buffered.push({ cursor: frame.cursor, data });
+      else this.#socket.send(data);
+    } else if (state.kind === 'live') {
+      this.#socket.send(data);
+    }
+  }
+
+  revoke(): void {
+    this.#fail('SESSION_EXPIRED', null, true);
+  }
+
+  /** Closes for shutdown; clients reconnect elsewhere or later. */
+  shutdown(): void {
+    this.#fail('SHUTTING_DOWN', null, true);
+  }
+
+  #actor(): Actor | null {
+    const s = this.#state;
+    return s.kind === 'syncing' || s.kind === 'live' ? s.actor : null;
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(frame));
+  }
+
+  #fail(code: ErrorCode, id: string | null, close = false, message?: string): void {
+    const err = new KurierError(code, message ? { message } : {});
+    this.#send({ type: 'error', id, code, message: err.message });
+    if (close) {
+      const spec = ERRORS[code];
+      const closeCode = 'close' in spec ? spec.close : code === 'HELLO_REQUIRED' ? 4400 : 1008;
+      this.#socket.close(closeCode, code);
+      this.#onClose();
+    }
+  }
+
+  #allowFrame(): boolean {
+    const now = Date.now();
+    const rate = this.#deps.framesPerSecond;
+    this.#tokens = Math.min(rate * 2, this.#tokens + ((now - this.#refilledAt) / 1000) * rate);
+    this.#refilledAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#state.kind === 'closed') return;
+    if (!this.#allowFrame()) {
+      // One error per second is enough to tell a flooding client; more would amplify the flood.
+      const now = Date.now();
+      if (now - this.#lastRateError > 1000) {
+        this.#lastRateError = now;
+        this.#fail('RATE_LIMITED', null);
+      }
+      return;
+    }
+    if (data.length > LIMITS.frameBytes) return this.#fail('FRAME_TOO_LARGE', null);
+    if (isBinary) return this.#fail('BAD_REQUEST', null, false, 'Frames are JSON text.');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.#fail('MALFORMED_JSON', null);
+    }
+    const id = requestIdOf(raw);
+    const parsed = ClientFrame.safeParse(raw);
+    if (!parsed.success) {
+      const type = (raw as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !KNOWN_TYPES.has(type as never)) return this.#fail('UNKNOWN_FRAME', id);
+      const issue = parsed.error.issues[0];
+      return this.#fail('VALIDATION_FAILED', id, false, issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : undefined);
+    }
+    void this.#handle(parsed.data).catch((err: unknown) => {
+      const e = toKurierError(err);
+      if (e.code === 'INTERNAL') this.#deps.log.error({ err }, 'ws frame failed');
+      this.#fail(e.code, id, false, e.message);
+    });
+  }
+
+  async #handle(frame: ClientFrame): Promise<void> {
+    if (frame.type === 'hello') return this.#hello(frame);
+    if (frame.type === 'ping') return this.#send({ type: 'pong', id: frame.id, serverTime: Date.now() });
+    const actor = this.#actor();
+    if (!actor) throw new KurierError(this.#state.kind === 'authenticating' ? 'CONFLICT' : 'HELLO_REQUIRED');
+    const { messages } = this.#deps;
+    switch (frame.type) {
+      case 'send': {
+        const message = await messages.send(actor, frame);
+        return this.#send({ type: 'ack', id: frame.id, message });
+      }
+      case 'edit':
+        return this.#send({ type: 'ack', id: frame.id, message: await messages.edit(actor, frame.messageId, frame.text) });
+      case 'delete':
+        return this.#send({ type: 'ack', id: frame.id, message: await messages.delete(actor, frame.messageId) });
+      case 'react':
+        return this.#send({ type: 'ack', id: frame.id, message: await messages.react(actor, frame.messageId, frame.emoji, frame.remove) });
+      case 'receipt':
+        await messages.receipt(actor, frame);
+        if (frame.id) this.#send({ type: 'ack', id: frame.id });
+        return;
+      case 'typing':
+        return this.#typing(actor, frame);
+      case 'sync':
+        await this.#catchUp(actor, frame.cursor);
+        return this.#send({ type: 'ack', id: frame.id });
+    }
+  }
+
+  async #typing(actor: Actor, frame: ClientFrameOf<'typing'>): Promise<void> {
+    const members = await this.#deps.conversations.get(actor, frame.conversationId).then((d) => d.members);
+    const others = members.filter((m) => m.leftAt === null && m.userId !== actor.userId).map((m) => m.userId);
+    this.#deps.bus.emit('deliver', {
+      userIds: others,
+      frame: { type: 'typing', conversationId: frame.conversationId, userId: actor.userId, typing: frame.typing },
+    });
+  }
+
+  async #hello(frame: ClientFrameOf<'hello'>): Promise<void> {
+    if (this.#state.kind !== 'awaiting-hello') throw new KurierError('CONFLICT', { message: 'hello was already sent.' });
+    if (frame.protocolVersion !== PROTOCOL_VERSION) return this.#fail('PROTOCOL_VERSION_UNSUPPORTED', null, true);
+    this.#state = { kind: 'authenticating' };
+    let actor: Actor;
+    try {
+      actor = await this.#deps.accounts.authenticate(frame.token);
+    } catch (err) {
+      const e = toKurierError(err);
+      return this.#fail(e.code === 'INTERNAL' ? 'INTERNAL' : e.code, null, true, e.message);
+    }
+    clearTimeout(this.#helloTimer);
+    if (this.#socket.readyState !== this.#socket.OPEN) return;
+    // Register before reading the head: events committed from now on are buffered, none is lost
+    // between the catch-up query and going live.
+    this.#state = { kind: 'syncing', actor, buffered: [] };
+    this.userId = actor.userId;
+    this.sessionId = actor.sessionId;
+    const first = this.#deps.hub.add(this);
+    const head = await this.#deps.sync.head();
+    this.#send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, userId: actor.userId, sessionId: actor.sessionId, cursor: head, serverTime: Date.now() });
+    if (first) this.#deps.onPresence(actor.userId, true);
+    await this.#catchUp(actor, frame.cursor ?? null);
+  }
+
+  /** Streams every change after `cursor`, then flushes what arrived live meanwhile, in order. */
+  async #catchUp(actor: Actor, cursor: number | null): Promise<void> {
+    const state = this.#state;
+    if (state.kind === 'live') this.#state = { kind: 'syncing', actor, buffered: [] };
+    let position = cursor;
+    if (position !== null) {
+      for (;;) {
+        const page = await this.#deps.sync.page(actor.userId, position);
+        position = page.cursor;
+        this.#send({ type: 'changes', changes: page.changes, cursor: page.cursor, live: false, done: page.done });
+        if (page.done) break;
+      }
+    }
+    const syncing = this.#state;
+    if (syncing.kind !== 'syncing') return;
+    for (const b of syncing.buffered) {
+      if (position === null || b.cursor > position) this.#socket.send(b.data);
+    }
+    this.#state = { kind: 'live', actor };
+  }
+
+  #onClose(): void {
+    const actor = this.#actor();
+    clearTimeout(this.#helloTimer);
+    this.#state = { kind: 'closed' };
+    if (actor && this.#deps.hub.remove(this)) this.#deps.onPresence(actor.userId, false);
+  }
+}
+
+
+function requestIdOf(raw: unknown): string | null {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id.length <= 64 ? id : null;
+}

@@ -1,0 +1,55 @@
+import { type Change, LIMITS } from '@kurier/protocol';
+import type { Kysely } from 'kysely';
+import { presentConversation, presentMember } from '../conversations/present.js';
+import { currentChangeId } from '../db/change-clock.js';
+import type { DB } from '../db/schema.js';
+import type { MessagesService } from '../messages/service.js';
+import { syncStore } from './store.js';
+
+/** One page of a user's change stream. */
+export interface SyncPage {
+  changes: Change[];
+  cursor: number;
+  done: boolean;
+}
+
+/**
+ * Sync: a user's changes after a cursor, in change-id order, in pages. Edits, deletes and
+ * reactions rewrite a message's change id, so a page carries each object's latest state once.
+ */
+export function syncService({ db, messages }: { db: Kysely<DB>; messages: MessagesService }) {
+  const store = syncStore(db);
+
+  return {
+    head: () => currentChangeId(db),
+
+    /**
+     * Changes after `after`. Three streams are merged; when a stream fills its page, the page
+     * ends at that stream's last id so nothing from the other streams below it is skipped.
+     */
+    async page(userId: string, after: number, limit: number = LIMITS.syncPage): Promise<SyncPage> {
+      const [msgs, mems, convs] = await Promise.all([
+        store.messages(userId, after, limit),
+        store.members(userId, after, limit),
+        store.conversations(userId, after, limit),
+      ]);
+      let bound = Number.POSITIVE_INFINITY;
+      for (const rows of [msgs, mems, convs]) {
+        const last = rows.at(-1);
+        if (rows.length === limit && last) bound = Math.min(bound, last.change_id);
+      }
+      const presented = await messages.present(msgs.filter((m) => m.change_id <= bound));
+      const entries: { id: number; change: Change }[] = [
+        ...presented.map((message) => ({ id: message.changeId, change: { kind: 'message' as const, message } })),
+        ...mems.filter((m) => m.change_id <= bound).map((m) => ({ id: m.change_id, change: { kind: 'member' as const, member: presentMember(m) } })),
+        ...convs.filter((c) => c.change_id <= bound).map((c) => ({ id: c.change_id, change: { kind: 'conversation' as const, conversation: presentConversation(c) } })),
+      ].sort((a, b) => a.id - b.id);
+      const done = bound === Number.POSITIVE_INFINITY;
+      const cursor = done ? Math.max(after, entries.at(-1)?.id ?? after) : bound;
+      return { changes: entries.map((e) => e.change), cursor, done };
+    },
+  };
+}
+
+/** The sync service contract. */
+export type SyncService = ReturnType<typeof syncService>;
