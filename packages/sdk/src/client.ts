@@ -1,0 +1,425 @@
+import {
+  type AuthResponse,
+  type Change,
+  type Conversation,
+  type ConversationDetail,
+  type CreateConversationRequest,
+  type ErrorBody,
+  type HistoryPage,
+  type Member,
+  type Message,
+  PROTOCOL_VERSION,
+  type SearchResult,
+  type ServerFrame,
+  type Session,
+  type User,
+} from '@kurier/protocol';
+import { Connection, type ConnectionState } from './connection.js';
+import { Emitter } from './emitter.js';
+import { isPermanent, KurierApiError } from './errors.js';
+import { type ClientOptions, type ClientStorage, MemoryStorage, type WebSocketConstructor } from './options.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
+import { Requests } from './requests.js';
+
+/** Events a client emits. */
+export type ClientEvents = {
+  /** Connection state changed. */
+  state: [ConnectionState];
+  /** Caught up with the server after a (re)connect; live from here on. */
+  synced: [{ cursor: number }];
+  /** Every durable change, in order. */
+  change: [Change];
+  /** A message: `isNew` is false for edits, deletions and reaction changes. */
+  message: [Message, { isNew: boolean }];
+  member: [Member];
+  conversation: [Conversation];
+  typing: [{ conversationId: string; userId: string; typing: boolean }];
+  presence: [{ userId: string; online: boolean; lastSeenAt: number | null }];
+  /** A server error not tied to a request of this client. */
+  error: [KurierApiError];
+};
+
+const CURSOR_KEY = 'kurier:cursor';
+const SEQS_KEY = 'kurier:seqs';
+
+/**
+ * The Kurier client: REST calls, a realtime connection with reconnect, a persistent outbox and
+ * sync from the last applied cursor.
+ *
+ * @example
+ * const client = new KurierClient({ baseUrl: 'http://localhost:3000', WebSocket: WS });
+ * await client.login('anna', 'correct horse battery');
+ * client.on('message', (m) => console.log(m.text));
+ * await client.connect();
+ * await client.send(conversationId, 'Hallo!');
+ */
+export class KurierClient extends Emitter<ClientEvents> {
+  readonly #options: ClientOptions;
+  readonly #storage: ClientStorage;
+  readonly #outbox: Outbox;
+  readonly #requests = new Requests();
+  readonly #waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: KurierApiError) => void }>();
+  readonly #sendRequests = new Map<string, string>();
+  readonly #inFlight = new Set<string>();
+  #connection: Connection | null = null;
+  #token: string | null;
+  #authed = false;
+  #cursor: number | null = null;
+  #seqs: Record<string, number> = {};
+  #frames: Promise<void> = Promise.resolve();
+  #receiptTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #deliveredDue = new Map<string, number>();
+  #userId: string | null = null;
+  #loaded: Promise<void> | null = null;
+  #syncedWaiters: (() => void)[] = [];
+
+  constructor(options: ClientOptions) {
+    super();
+    this.#options = options;
+    this.#storage = options.storage ?? new MemoryStorage();
+    this.#outbox = new Outbox(this.#storage);
+    this.#token = options.token ?? null;
+  }
+
+  /** The session token (keep it to resume without a password). */
+  get token(): string | null {
+    return this.#token;
+  }
+
+  /** The logged-in user's id, once known. */
+  get userId(): string | null {
+    return this.#userId;
+  }
+
+  /** The last cursor applied. */
+  get cursor(): number | null {
+    return this.#cursor;
+  }
+
+  get state(): ConnectionState {
+    return this.#connection?.state ?? { status: 'idle' };
+  }
+
+  // ---- REST -------------------------------------------------------------------------------
+
+  /** Calls the REST API; throws KurierApiError with the server's code. */
+  async request<TResult>(method: string, path: string, body?: unknown): Promise<TResult> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.#options.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
+    }
+    if (res.status === 204) return undefined as TResult;
+    const json = (await res.json().catch(() => null)) as unknown;
+    if (!res.ok) {
+      const e = (json as ErrorBody | null)?.error;
+      throw new KurierApiError(e?.code ?? 'INTERNAL', e?.message ?? res.statusText, res.status);
+    }
+    return json as TResult;
+  }
+
+  async #authenticate(path: string, body: unknown): Promise<AuthResponse> {
+    const res = await this.request<AuthResponse>('POST', path, body);
+    this.#token = res.token;
+    this.#userId = res.user.id;
+    return res;
+  }
+
+  /** Logs in with a password; the client keeps the token. */
+  login(username: string, password: string, deviceName?: string): Promise<AuthResponse> {
+    return this.#authenticate('/api/v1/login', { username, password, deviceName });
+  }
+
+  /** Creates the owner with the one-time setup token. */
+  setup(input: { token: string; username: string; displayName: string; password: string }): Promise<AuthResponse> {
+    return this.#authenticate('/api/v1/setup', input);
+  }
+
+  /** Joins with an invite token. */
+  acceptInvite(input: { token: string; username: string; displayName: string; password: string }): Promise<AuthResponse> {
+    return this.#authenticate('/api/v1/invites/accept', input);
+  }
+
+  async me(): Promise<User> {
+    const { user } = await this.request<{ user: User }>('GET', '/api/v1/me');
+    this.#userId = user.id;
+    return user;
+  }
+
+  users = async (): Promise<User[]> => (await this.request<{ users: User[] }>('GET', '/api/v1/users')).users;
+  sessions = async (): Promise<Session[]> => (await this.request<{ sessions: Session[] }>('GET', '/api/v1/sessions')).sessions;
+  conversations = async (): Promise<ConversationDetail[]> =>
+    (await this.request<{ conversations: ConversationDetail[] }>('GET', '/api/v1/conversations')).conversations;
+  createConversation = (input: CreateConversationRequest) => this.request<ConversationDetail>('POST', '/api/v1/conversations', input);
+  addMembers = (conversationId: string, userIds: string[]) =>
+    this.request<ConversationDetail>('POST', `/api/v1/conversations/${enc(conversationId)}/members`, { userIds });
+  removeMember = (conversationId: string, userId: string) =>
+    this.request<ConversationDetail>('DELETE', `/api/v1/conversations/${enc(conversationId)}/members/${enc(userId)}`);
+  rename = (conversationId: string, name: string) => this.request<ConversationDetail>('PATCH', `/api/v1/conversations/${enc(conversationId)}`, { name });
+  history = (conversationId: string, opts: { before?: number; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (opts.before !== undefined) q.set('before', String(opts.before));
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    return this.request<HistoryPage>('GET', `/api/v1/conversations/${enc(conversationId)}/messages?${q}`);
+  };
+  search = (query: string, conversationId?: string) => {
+    const q = new URLSearchParams({ q: query });
+    if (conversationId) q.set('conversationId', conversationId);
+    return this.request<SearchResult>('GET', `/api/v1/search?${q}`);
+  };
+
+  /** Logs this device out and closes the connection. */
+  async logout(): Promise<void> {
+    await this.request('POST', '/api/v1/logout');
+    this.close();
+    this.#token = null;
+  }
+
+  // ---- Realtime ---------------------------------------------------------------------------
+
+  /**
+   * Opens the realtime connection and resolves once caught up. Reconnects by itself until
+   * `close()`; after each reconnect it syncs from the last cursor and resends the outbox.
+   */
+  async connect(opts: { fromCursor?: number } = {}): Promise<void> {
+    if (!this.#token) throw new KurierApiError('UNAUTHENTICATED', 'log in first');
+    await this.#load();
+    if (opts.fromCursor !== undefined) this.#cursor = opts.fromCursor;
+    const WebSocketImpl = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl) throw new Error('No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
+    if (!this.#connection) {
+      this.#connection = new Connection({
+        url: `${this.#options.baseUrl.replace(/^http/, 'ws')}/ws`,
+        WebSocket: WebSocketImpl,
+        backoff: { initialMs: this.#options.backoff?.initialMs ?? 250, maxMs: this.#options.backoff?.maxMs ?? 10_000 },
+        pingIntervalMs: this.#options.pingIntervalMs ?? 25_000,
+        events: {
+          onOpen: () => this.#onOpen(),
+          onFrame: (frame) => {
+            this.#frames = this.#frames.then(() => this.#onFrame(frame)).catch((err: unknown) => {
+              this.emit('error', err instanceof KurierApiError ? err : new KurierApiError('INTERNAL', String(err)));
+            });
+          },
+          onState: (state) => {
+            if (state.status !== 'open') this.#authed = false;
+            if (state.status === 'closed' && state.reason !== 'closed-by-client') {
+              const err = new KurierApiError(state.reason === 'unauthenticated' ? 'SESSION_EXPIRED' : 'PROTOCOL_VERSION_UNSUPPORTED', state.reason);
+              this.#requests.rejectAll(err);
+              for (const [id, w] of this.#waiting) {
+                this.#waiting.delete(id);
+                w.reject(err);
+              }
+              for (const resolve of this.#syncedWaiters.splice(0)) resolve();
+            }
+            this.emit('state', state);
+          },
+        },
+      });
+    }
+    const synced = new Promise<void>((resolve) => this.#syncedWaiters.push(resolve));
+    this.#connection.start();
+    await synced;
+    const state = this.#connection.state;
+    if (state.status === 'closed') throw new KurierApiError('SESSION_EXPIRED', `connection closed: ${state.reason}`);
+  }
+
+  /** Closes the connection for good (the outbox stays in storage). */
+  close(): void {
+    this.#connection?.stop();
+    if (this.#receiptTimer) clearTimeout(this.#receiptTimer);
+  }
+
+  /** Drops the socket and reconnects now (after the network returns, or in tests). */
+  reconnect(): void {
+    this.#connection?.reconnectNow();
+  }
+
+  /**
+   * Sends a text message. It is stored in the outbox first and survives disconnects; the promise
+   * resolves with the server's message once the server has durably stored it.
+   */
+  async send(conversationId: string, text: string, opts: { replyToId?: string; clientMsgId?: string } = {}): Promise<Message> {
+    await this.#load();
+    const entry: OutboxEntry = { clientMsgId: opts.clientMsgId ?? randomId(), conversationId, text, createdAt: Date.now() };
+    if (opts.replyToId) entry.replyToId = opts.replyToId;
+    await this.#outbox.add(entry);
+    const result = new Promise<Message>((resolve, reject) => this.#waiting.set(entry.clientMsgId, { resolve, reject }));
+    if (this.#authed) this.#sendEntry(entry);
+    return result;
+  }
+
+  /** Messages written but not yet acknowledged. */
+  pending(): Promise<OutboxEntry[]> {
+    return this.#outbox.entries();
+  }
+
+  edit(messageId: string, text: string): Promise<Message> {
+    return this.#call({ type: 'edit', id: this.#requests.nextId(), messageId, text }) as Promise<Message>;
+  }
+
+  delete(messageId: string): Promise<Message> {
+    return this.#call({ type: 'delete', id: this.#requests.nextId(), messageId }) as Promise<Message>;
+  }
+
+  react(messageId: string, emoji: string, remove = false): Promise<Message> {
+    return this.#call({ type: 'react', id: this.#requests.nextId(), messageId, emoji, remove }) as Promise<Message>;
+  }
+
+  /** Marks a conversation read up to `seq`. */
+  async markRead(conversationId: string, seq: number): Promise<void> {
+    await this.#call({ type: 'receipt', id: this.#requests.nextId(), kind: 'read', conversationId, seq });
+  }
+
+  /** Tells the others you are typing (or stopped). Fire and forget. */
+  typing(conversationId: string, typing: boolean): void {
+    this.#connection?.send({ type: 'typing', conversationId, typing });
+  }
+
+  /** Sends any frame (tests of the protocol). */
+  sendRaw(data: Parameters<Connection['send']>[0]): boolean {
+    return this.#connection?.send(data) ?? false;
+  }
+
+  #call(frame: Parameters<Requests['add']>[0]): Promise<Message | undefined> {
+    const promise = this.#requests.add(frame);
+    if (this.#authed) this.#connection?.send(frame);
+    return promise;
+  }
+
+  #sendEntry(entry: OutboxEntry): void {
+    if (this.#inFlight.has(entry.clientMsgId)) return;
+    const id = this.#requests.nextId();
+    this.#sendRequests.set(id, entry.clientMsgId);
+    this.#inFlight.add(entry.clientMsgId);
+    const frame = { type: 'send' as const, id, conversationId: entry.conversationId, clientMsgId: entry.clientMsgId, text: entry.text, ...(entry.replyToId ? { replyToId: entry.replyToId } : {}) };
+    if (!this.#connection?.send(frame)) {
+      this.#inFlight.delete(entry.clientMsgId);
+      this.#sendRequests.delete(id);
+    }
+  }
+
+  #load(): Promise<void> {
+    this.#loaded ??= (async () => {
+      const cursor = await this.#storage.get(CURSOR_KEY);
+      if (cursor !== null) this.#cursor = Number(cursor);
+      const seqs = await this.#storage.get(SEQS_KEY);
+      if (seqs) this.#seqs = JSON.parse(seqs) as Record<string, number>;
+    })();
+    return this.#loaded;
+  }
+
+  #onOpen(): void {
+    this.#inFlight.clear();
+    this.#sendRequests.clear();
+    this.#connection?.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, token: this.#token ?? '', cursor: this.#cursor ?? undefined });
+  }
+
+  async #onFrame(frame: ServerFrame): Promise<void> {
+    switch (frame.type) {
+      case 'welcome':
+        this.#userId = frame.userId;
+        if (this.#cursor === null) await this.#saveCursor(frame.cursor);
+        this.#authed = true;
+        // Resend what never got an answer: outbox sends (idempotent) and other requests.
+        for (const entry of await this.#outbox.entries()) this.#sendEntry(entry);
+        for (const f of this.#requests.frames()) this.#connection?.send(f);
+        if (frame.cursor === this.#cursor) this.#markSynced();
+        return;
+      case 'changes':
+        for (const change of frame.changes) this.#apply(change);
+        await this.#saveCursor(frame.cursor);
+        if (frame.done && !frame.live) this.#markSynced();
+        return;
+      case 'ack':
+        return this.#onAck(frame.id, frame.message);
+      case 'error':
+        return this.#onError(frame.id, new KurierApiError(frame.code as KurierApiError['code'], frame.message));
+      case 'typing':
+        return this.emit('typing', { conversationId: frame.conversationId, userId: frame.userId, typing: frame.typing });
+      case 'presence':
+        return this.emit('presence', { userId: frame.userId, online: frame.online, lastSeenAt: frame.lastSeenAt });
+      case 'pong':
+        return;
+    }
+  }
+
+  #markSynced(): void {
+    this.emit('synced', { cursor: this.#cursor ?? 0 });
+    for (const resolve of this.#syncedWaiters.splice(0)) resolve();
+  }
+
+  async #onAck(id: string, message: Message | undefined): Promise<void> {
+    const clientMsgId = this.#sendRequests.get(id);
+    if (clientMsgId === undefined) return this.#requests.resolve(id, message);
+    this.#sendRequests.delete(id);
+    this.#inFlight.delete(clientMsgId);
+    await this.#outbox.remove(clientMsgId);
+    if (message) this.#apply({ kind: 'message', message });
+    const waiter = this.#waiting.get(clientMsgId);
+    this.#waiting.delete(clientMsgId);
+    if (message) waiter?.resolve(message);
+  }
+
+  async #onError(id: string | null, err: KurierApiError): Promise<void> {
+    if (id === null) return this.emit('error', err);
+    const clientMsgId = this.#sendRequests.get(id);
+    if (clientMsgId === undefined) return this.#requests.reject(id, err);
+    this.#sendRequests.delete(id);
+    this.#inFlight.delete(clientMsgId);
+    if (!isPermanent(err.code)) return; // stays in the outbox; resent after reconnect
+    await this.#outbox.remove(clientMsgId);
+    const waiter = this.#waiting.get(clientMsgId);
+    this.#waiting.delete(clientMsgId);
+    waiter?.reject(err);
+  }
+
+  #apply(change: Change): void {
+    switch (change.kind) {
+      case 'message': {
+        const m = change.message;
+        const known = this.#seqs[m.conversationId] ?? 0;
+        const isNew = m.seq > known;
+        if (isNew) this.#seqs[m.conversationId] = m.seq;
+        this.emit('change', change);
+        this.emit('message', m, { isNew });
+        if (isNew && m.senderId !== this.#userId && this.#options.autoDeliveredReceipts !== false) this.#dueDelivered(m.conversationId, m.seq);
+        return;
+      }
+      case 'member':
+        this.emit('change', change);
+        return this.emit('member', change.member);
+      case 'conversation':
+        this.emit('change', change);
+        return this.emit('conversation', change.conversation);
+    }
+  }
+
+  #dueDelivered(conversationId: string, seq: number): void {
+    this.#deliveredDue.set(conversationId, Math.max(seq, this.#deliveredDue.get(conversationId) ?? 0));
+    // Coalesced: one receipt per conversation per window, not one per message.
+    this.#receiptTimer ??= setTimeout(() => {
+      this.#receiptTimer = null;
+      for (const [id, s] of this.#deliveredDue) this.#connection?.send({ type: 'receipt', kind: 'delivered', conversationId: id, seq: s });
+      this.#deliveredDue.clear();
+    }, this.#options.receiptDelayMs ?? 50);
+  }
+
+  async #saveCursor(cursor: number): Promise<void> {
+    if (this.#cursor !== null && cursor <= this.#cursor) return;
+    this.#cursor = cursor;
+    await this.#storage.set(CURSOR_KEY, String(cursor));
+    await this.#storage.set(SEQS_KEY, JSON.stringify(this.#seqs));
+  }
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
