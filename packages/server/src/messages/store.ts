@@ -117,8 +117,8 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
           .selectAll()
           .where('conversation_id', 'in', conversationIds)
           .where('deleted_at', 'is', null)
-          .where(sql<boolean>`to_tsvector('simple', coalesce(text, '')) @@ websearch_to_tsquery('simple', ${query})`)
-          .orderBy(sql`ts_rank(to_tsvector('simple', coalesce(text, '')), websearch_to_tsquery('simple', ${query}))`, 'desc')
+          .where(sql<boolean>`to_tsvector('simple', coalesce(text, '')) @@ plainto_tsquery('simple', ${query})`)
+          .orderBy(sql`ts_rank(to_tsvector('simple', coalesce(text, '')), plainto_tsquery('simple', ${query}))`, 'desc')
           .orderBy('created_at', 'desc')
           .limit(limit)
           .execute();

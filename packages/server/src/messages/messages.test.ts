@@ -1,0 +1,167 @@
+import type { Message } from '@kurier/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOwner, createUser, rawSocket, type TestUser, until } from '../../../../test/factories.js';
+import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
+
+describe.each(DIALECTS)('messages on %s', (dialect) => {
+  let server: TestServer;
+  let anna: TestUser;
+  let ben: TestUser;
+  let chatId: string;
+
+  beforeEach(async (ctx) => {
+    if (!dialectAvailable(dialect)) return ctx.skip();
+    server = await startServer({ dialect });
+    anna = await createOwner(server, 'anna');
+    ben = await createUser(server, anna, 'ben');
+    chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
+    await anna.client.connect();
+    await ben.client.connect();
+  });
+
+  afterEach(async () => {
+    anna?.client.close();
+    ben?.client.close();
+    await server?.close();
+  });
+
+  it('M1: a send is acknowledged with the server id and seq, and the message is stored', async () => {
+    const received: Message[] = [];
+    ben.client.on('message', (m, { isNew }) => isNew && received.push(m));
+    const message = await anna.client.send(chatId, 'Hallo Ben!');
+    expect(message).toMatchObject({ conversationId: chatId, seq: 1, senderId: anna.id, text: 'Hallo Ben!', type: 'text' });
+    expect(message.id).toMatch(/^m_/);
+    const stored = await server.kurier.database.db.selectFrom('messages').selectAll().where('id', '=', message.id).executeTakeFirst();
+    expect(stored?.text).toBe('Hallo Ben!');
+    await until(() => received.length === 1, 'delivery to ben');
+    expect(received[0]?.id).toBe(message.id);
+  });
+
+  it('M2: a retry with the same clientMsgId returns the original message, never a second one', async () => {
+    const first = await anna.client.send(chatId, 'once', { clientMsgId: 'retry-1' });
+    const again = await anna.client.send(chatId, 'once', { clientMsgId: 'retry-1' });
+    expect(again.id).toBe(first.id);
+    expect(again.seq).toBe(first.seq);
+    // The same key with other content is a client bug, reported rather than silently merged.
+    await expect(anna.client.send(chatId, 'different', { clientMsgId: 'retry-1' })).rejects.toMatchObject({ code: 'CLIENT_MSG_ID_REUSED' });
+    // Duplicates inside one group-commit batch collapse too.
+    const socket = await rawSocket(server, anna.token);
+    for (const id of ['a', 'b', 'c']) socket.send({ type: 'send', id, conversationId: chatId, clientMsgId: 'batch-dup', text: 'x' });
+    const acks = [await socket.next('ack'), await socket.next('ack'), await socket.next('ack')];
+    const ids = new Set(acks.map((a) => (a.message as Message).id));
+    expect(ids.size).toBe(1);
+    const page = await anna.client.history(chatId);
+    expect(page.messages.map((m) => m.seq)).toEqual([1, 2]);
+    socket.ws.close();
+  });
+
+  it('M3: concurrent sends from several devices get gapless, strictly increasing seqs', async () => {
+    const sends: Promise<Message>[] = [];
+    for (let i = 0; i < 60; i++) {
+      sends.push(anna.client.send(chatId, `a${i}`));
+      sends.push(ben.client.send(chatId, `b${i}`));
+    }
+    const acked = await Promise.all(sends);
+    const seqs = acked.map((m) => m.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    // Each sender's own messages keep the order they were sent in.
+    const annaSeqs = acked.filter((m) => m.senderId === anna.id).map((m) => m.seq);
+    expect(annaSeqs).toEqual([...annaSeqs].sort((a, b) => a - b));
+  });
+
+  it('M4: edit, reply, reaction and delete for everyone reach the other member', async () => {
+    const updates: Message[] = [];
+    ben.client.on('message', (m, { isNew }) => !isNew && updates.push(m));
+    const original = await anna.client.send(chatId, 'Termin um 10?');
+    const reply = await ben.client.send(chatId, 'Ja, passt.', { replyToId: original.id });
+    expect(reply.replyToId).toBe(original.id);
+    const edited = await anna.client.edit(original.id, 'Termin um 11?');
+    expect(edited).toMatchObject({ text: 'Termin um 11?', seq: original.seq });
+    expect(edited.editedAt).not.toBeNull();
+    await expect(ben.client.edit(original.id, 'hijack')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const reacted = await ben.client.react(original.id, '👍');
+    expect(reacted.reactions).toEqual([{ emoji: '👍', userIds: [ben.id] }]);
+    const unreacted = await ben.client.react(original.id, '👍', true);
+    expect(unreacted.reactions).toEqual([]);
+    const deleted = await anna.client.delete(original.id);
+    expect(deleted).toMatchObject({ text: null, seq: original.seq });
+    expect(deleted.deletedAt).not.toBeNull();
+    await expect(anna.client.edit(original.id, 'zombie')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await until(() => updates.some((m) => m.id === original.id && m.deletedAt !== null), 'deletion reaches ben');
+    await expect(ben.client.send(chatId, 'x', { replyToId: 'm_nope' })).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+  });
+
+  it('M5: delivered and read receipts are watermarks that only move forward', async () => {
+    const members: { userId: string; deliveredSeq: number; readSeq: number }[] = [];
+    anna.client.on('member', (m) => members.push(m));
+    await anna.client.send(chatId, 'one');
+    const two = await anna.client.send(chatId, 'two');
+    // Ben's client sends a delivered receipt by itself when the messages arrive.
+    await until(() => members.some((m) => m.userId === ben.id && m.deliveredSeq === two.seq), 'delivered receipt');
+    await ben.client.markRead(chatId, 2);
+    await until(() => members.some((m) => m.userId === ben.id && m.readSeq === 2), 'read receipt');
+    await ben.client.markRead(chatId, 1);
+    await ben.client.markRead(chatId, 99); // beyond the end: capped at the last seq
+    const row = await server.kurier.database.db
+      .selectFrom('members')
+      .selectAll()
+      .where('conversation_id', '=', chatId)
+      .where('user_id', '=', ben.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ read_seq: 2, delivered_seq: 2 });
+  });
+
+  it('M6: history pages backwards, oldest first in each page', async () => {
+    for (let i = 1; i <= 25; i++) await anna.client.send(chatId, `message ${i}`);
+    const latest = await ben.client.history(chatId, { limit: 10 });
+    expect(latest.messages.map((m) => m.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect(latest.hasMore).toBe(true);
+    const older = await ben.client.history(chatId, { before: 16, limit: 10 });
+    expect(older.messages.map((m) => m.seq)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    const oldest = await ben.client.history(chatId, { before: 6, limit: 10 });
+    expect(oldest.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(oldest.hasMore).toBe(false);
+    await expect(ben.client.history(chatId, { limit: 5000 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('M7: full-text search finds words in German and English, only in own conversations', async () => {
+    await anna.client.send(chatId, 'Die Rechnung für März ist angekommen');
+    await anna.client.send(chatId, 'The invoice for March arrived');
+    const deleted = await anna.client.send(chatId, 'Rechnung gelöscht');
+    await anna.client.delete(deleted.id);
+    const carl = await createUser(server, anna, 'carl');
+    const hits = await ben.client.search('rechnung');
+    expect(hits.messages.map((m) => m.text)).toEqual(['Die Rechnung für März ist angekommen']);
+    expect((await ben.client.search('invoice')).messages).toHaveLength(1);
+    expect((await carl.client.search('rechnung')).messages).toHaveLength(0);
+    // Query syntax in user input is treated as words, not operators.
+    const tricky = await ben.client.search('märz" (angekommen*');
+    expect(tricky.messages.map((m) => m.text)).toEqual(['Die Rechnung für März ist angekommen']);
+    await expect(carl.client.search('rechnung', chatId)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+  });
+
+  it('M8: the REST send is the same durable, idempotent send', async () => {
+    const body = { clientMsgId: 'rest-1', text: 'via REST' };
+    const a = await anna.client.request<{ message: Message }>('POST', `/api/v1/conversations/${chatId}/messages`, body);
+    const b = await anna.client.request<{ message: Message }>('POST', `/api/v1/conversations/${chatId}/messages`, body);
+    expect(b.message.id).toBe(a.message.id);
+    await expect(anna.client.request('POST', `/api/v1/conversations/${chatId}/messages`, { clientMsgId: 'x', text: '' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+
+  it('E1: nobody reads or writes a conversation they are not a member of', async () => {
+    const carl = await createUser(server, anna, 'carl');
+    await carl.client.connect();
+    await expect(carl.client.send(chatId, 'let me in')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    await expect(carl.client.history(chatId)).rejects.toMatchObject({ code: 'NOT_A_MEMBER', status: 403 });
+    await expect(carl.client.request('GET', `/api/v1/conversations/${chatId}`)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    await expect(carl.client.send('c_doesnotexist', 'hello?')).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    const original = await anna.client.send(chatId, 'private');
+    await expect(carl.client.react(original.id, '😈')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    await expect(carl.client.delete(original.id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    const count = await server.kurier.database.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+    carl.client.close();
+  });
+});
