@@ -66,6 +66,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   #authed = false;
   #cursor: number | null = null;
   #seqs: Record<string, number> = {};
+  #catchUpBase: Record<string, number> | null = null;
   #frames: Promise<void> = Promise.resolve();
   #receiptTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #deliveredDue = new Map<string, number>();
@@ -330,7 +331,11 @@ export class KurierClient extends Emitter<ClientEvents> {
         if (frame.cursor === this.#cursor) this.#markSynced();
         return;
       case 'changes':
-        for (const change of frame.changes) this.#apply(change);
+        // Catch-up arrives in change order, so an edited old message can come after newer ones:
+        // judge "new" against what was known before the catch-up began.
+        if (!frame.live) this.#catchUpBase ??= { ...this.#seqs };
+        for (const change of frame.changes) this.#apply(change, frame.live ? this.#seqs : (this.#catchUpBase ?? this.#seqs));
+        if (frame.done) this.#catchUpBase = null;
         await this.#saveCursor(frame.cursor);
         if (frame.done && !frame.live) this.#markSynced();
         return;
@@ -377,13 +382,12 @@ export class KurierClient extends Emitter<ClientEvents> {
     waiter?.reject(err);
   }
 
-  #apply(change: Change): void {
+  #apply(change: Change, base: Record<string, number> = this.#seqs): void {
     switch (change.kind) {
       case 'message': {
         const m = change.message;
-        const known = this.#seqs[m.conversationId] ?? 0;
-        const isNew = m.seq > known;
-        if (isNew) this.#seqs[m.conversationId] = m.seq;
+        const isNew = m.seq > (base[m.conversationId] ?? 0);
+        if (m.seq > (this.#seqs[m.conversationId] ?? 0)) this.#seqs[m.conversationId] = m.seq;
         this.emit('change', change);
         this.emit('message', m, { isNew });
         if (isNew && m.senderId !== this.#userId && this.#options.autoDeliveredReceipts !== false) this.#dueDelivered(m.conversationId, m.seq);

@@ -1,0 +1,97 @@
+import type { Change, Message } from '@kurier/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOwner, createUser, type TestUser, until } from '../../../../test/factories.js';
+import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
+
+describe.each(DIALECTS)('conversations on %s', (dialect) => {
+  let server: TestServer;
+  let anna: TestUser;
+  let ben: TestUser;
+  let carl: TestUser;
+
+  beforeEach(async (ctx) => {
+    if (!dialectAvailable(dialect)) return ctx.skip();
+    server = await startServer({ dialect });
+    anna = await createOwner(server, 'anna');
+    ben = await createUser(server, anna, 'ben');
+    carl = await createUser(server, anna, 'carl');
+  });
+
+  afterEach(async () => {
+    for (const u of [anna, ben, carl]) u?.client.close();
+    await server?.close();
+  });
+
+  it('C1: a direct chat is unique per pair, whoever starts it', async () => {
+    const a = await anna.client.createConversation({ kind: 'direct', userId: ben.id });
+    const b = await ben.client.createConversation({ kind: 'direct', userId: anna.id });
+    expect(b.conversation.id).toBe(a.conversation.id);
+    expect(a.members.map((m) => m.userId).sort()).toEqual([anna.id, ben.id].sort());
+    await expect(anna.client.createConversation({ kind: 'direct', userId: anna.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(anna.client.createConversation({ kind: 'direct', userId: 'u_ghost' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    const list = await ben.client.conversations();
+    expect(list.map((c) => c.conversation.id)).toEqual([a.conversation.id]);
+  });
+
+  it('C2: a group announces creation, renames, member changes and role changes as system messages', async () => {
+    const group = await anna.client.createConversation({ kind: 'group', name: 'Vertrieb', memberIds: [ben.id] });
+    const id = group.conversation.id;
+    expect(group.members.find((m) => m.userId === anna.id)?.role).toBe('admin');
+    await anna.client.rename(id, 'Vertrieb DACH');
+    await anna.client.addMembers(id, [carl.id, ben.id]);
+    await anna.client.request('PATCH', `/api/v1/conversations/${id}/members/${ben.id}`, { role: 'admin' });
+    await anna.client.removeMember(id, carl.id);
+    const page = await ben.client.history(id);
+    expect(page.messages.map((m) => m.system)).toEqual([
+      { event: 'created', name: 'Vertrieb' },
+      { event: 'renamed', name: 'Vertrieb DACH' },
+      { event: 'member_added', userIds: [carl.id] },
+      { event: 'role_changed', userId: ben.id, role: 'admin' },
+      { event: 'member_removed', userIds: [carl.id] },
+    ]);
+    expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    await expect(carl.client.history(id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+  });
+
+  it('C3: only admins manage a group; members may leave, and the group keeps an admin', async () => {
+    const { conversation } = await anna.client.createConversation({ kind: 'group', name: 'Team', memberIds: [ben.id, carl.id] });
+    await expect(ben.client.rename(conversation.id, 'Mine now')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(ben.client.removeMember(conversation.id, carl.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(ben.client.addMembers(conversation.id, [anna.id])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const after = await anna.client.removeMember(conversation.id, anna.id);
+    const admins = after.members.filter((m) => m.leftAt === null && m.role === 'admin').map((m) => m.userId);
+    expect(admins).toHaveLength(1);
+    await anna.client.connect();
+    await expect(anna.client.send(conversation.id, 'still here?')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    await expect(anna.client.rename('c_missing', 'x')).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+  });
+
+  it('C4: members learn of group changes live; a removed member learns of the removal', async () => {
+    await carl.client.connect();
+    const carlChanges: Change[] = [];
+    carl.client.on('change', (c) => carlChanges.push(c));
+    const { conversation } = await anna.client.createConversation({ kind: 'group', name: 'Live', memberIds: [carl.id] });
+    await until(() => carlChanges.some((c) => c.kind === 'conversation' && c.conversation.id === conversation.id), 'group reaches carl');
+    await anna.client.removeMember(conversation.id, carl.id);
+    await until(
+      () => carlChanges.some((c) => c.kind === 'member' && c.member.userId === carl.id && c.member.leftAt !== null),
+      'removal reaches carl',
+    );
+    const after = carlChanges.length;
+    await anna.client.connect();
+    await anna.client.send(conversation.id, 'after carl left');
+    await new Promise((r) => setTimeout(r, 100));
+    const leaked = carlChanges.slice(after).filter((c): c is { kind: 'message'; message: Message } => c.kind === 'message');
+    expect(leaked).toEqual([]);
+  });
+
+  it('C5: bad bodies and unknown ids are typed errors that change nothing', async () => {
+    await expect(anna.client.createConversation({ kind: 'group', name: '' } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(anna.client.createConversation({ kind: 'channel' } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(anna.client.createConversation({ kind: 'group', name: 'x', memberIds: ['u_nobody'] })).rejects.toMatchObject({
+      code: 'USER_NOT_FOUND',
+    });
+    const count = await server.kurier.database.db.selectFrom('conversations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(0);
+  });
+});

@@ -1,0 +1,125 @@
+import type { Member, Message } from '@kurier/protocol';
+import { MemoryStorage } from '@kurier/sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOwner, createUser, newClient, rawSocket, secondDevice, type TestUser, until } from '../../../../test/factories.js';
+import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
+
+describe.each(DIALECTS)('sync on %s', (dialect) => {
+  let server: TestServer;
+  let anna: TestUser;
+  let ben: TestUser;
+  let chatId: string;
+
+  beforeEach(async (ctx) => {
+    if (!dialectAvailable(dialect)) return ctx.skip();
+    server = await startServer({ dialect });
+    anna = await createOwner(server, 'anna');
+    ben = await createUser(server, anna, 'ben');
+    chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
+    await anna.client.connect();
+  });
+
+  afterEach(async () => {
+    anna?.client.close();
+    ben?.client.close();
+    await server?.close();
+  });
+
+  it('S1: a client reconnecting with its cursor receives exactly what it missed, in order', async () => {
+    const storage = new MemoryStorage();
+    const benA = newClient(server, { token: ben.token, storage });
+    const before: Message[] = [];
+    benA.on('message', (m) => before.push(m));
+    await benA.connect();
+    await anna.client.send(chatId, 'before');
+    await until(() => before.length === 1, 'first message applied');
+    benA.close();
+
+    const missed: Message[] = [];
+    for (let i = 0; i < 30; i++) missed.push(await anna.client.send(chatId, `missed ${i}`));
+    await anna.client.edit(missed[3]?.id as string, 'missed 3 (edited)');
+
+    // Same storage = the same device after a restart of the app.
+    const benB = newClient(server, { token: ben.token, storage });
+    const seen: { m: Message; isNew: boolean }[] = [];
+    benB.on('message', (m, { isNew }) => seen.push({ m, isNew }));
+    await benB.connect();
+    const fresh = seen.filter((s) => s.isNew).map((s) => s.m);
+    // Changes come in commit order: the edited message arrives at the position of its edit,
+    // every untouched one in seq order (clients place messages by seq).
+    expect(fresh.map((m) => m.seq)).toEqual([...missed.filter((_, i) => i !== 3), missed[3]].map((m) => m?.seq));
+    expect(fresh.map((m) => m.text)).not.toContain('before');
+    // The edit arrives as the message's latest state, not as a second copy.
+    expect(fresh.find((m) => m.id === missed[3]?.id)?.text).toBe('missed 3 (edited)');
+    expect(new Set(seen.map((s) => s.m.id)).size).toBe(seen.length);
+
+    const live = await anna.client.send(chatId, 'live again');
+    await until(() => seen.some((s) => s.m.id === live.id), 'live message after sync');
+    benB.close();
+  });
+
+  it('S2: catch-up larger than one page arrives complete and in order', async () => {
+    const socket = await rawSocket(server, ben.token, 0);
+    const cursor = (socket.frames.filter((f) => f.type === 'changes').at(-1)?.cursor as number) ?? 0;
+    socket.ws.close();
+    for (let i = 0; i < 120; i++) await anna.client.send(chatId, `bulk ${i}`);
+    const direct = await server.kurier.database.db.selectFrom('messages').select('seq').where('conversation_id', '=', chatId).execute();
+    expect(direct).toHaveLength(120);
+
+    // Page size is 500 in production; the SyncService splits catch-up into pages all the same.
+    const resumed = await rawSocket(server, ben.token, cursor);
+    const pages = resumed.frames.filter((f) => f.type === 'changes' && f.live === false) as { changes: { kind: string; message?: Message }[]; cursor: number }[];
+    const seqs = pages.flatMap((p) => p.changes.filter((c) => c.kind === 'message').map((c) => c.message?.seq));
+    expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    const cursors = pages.map((p) => p.cursor);
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    resumed.ws.close();
+  });
+
+  it('S3: every device of a user receives its own sends and read-state changes', async () => {
+    const phone = await secondDevice(server, anna);
+    const phoneMessages: Message[] = [];
+    const phoneMembers: Member[] = [];
+    phone.on('message', (m) => phoneMessages.push(m));
+    phone.on('member', (m) => phoneMembers.push(m));
+    await phone.connect();
+    await ben.client.connect();
+    const mine = await anna.client.send(chatId, 'from the laptop');
+    const theirs = await ben.client.send(chatId, 'from ben');
+    await until(() => phoneMessages.some((m) => m.id === mine.id) && phoneMessages.some((m) => m.id === theirs.id), 'both messages on the phone');
+    await anna.client.markRead(chatId, theirs.seq);
+    await until(() => phoneMembers.some((m) => m.userId === anna.id && m.readSeq === theirs.seq), 'read state on the phone');
+    phone.close();
+  });
+
+  it('S4: live messages committed during catch-up are neither lost nor duplicated', async () => {
+    await ben.client.connect();
+    ben.client.close();
+    const sending = (async () => {
+      for (let i = 0; i < 80; i++) await anna.client.send(chatId, `during ${i}`);
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    const seen: number[] = [];
+    ben.client.on('message', (m, { isNew }) => isNew && seen.push(m.seq));
+    await ben.client.connect();
+    await sending;
+    await until(() => seen.length >= 80, 'all 80 messages');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+  });
+
+  it('S5: typing reaches the other member and is never stored; presence shows online and last seen', async () => {
+    const typing: { userId: string; typing: boolean }[] = [];
+    const presence: { userId: string; online: boolean; lastSeenAt: number | null }[] = [];
+    anna.client.on('typing', (t) => typing.push(t));
+    anna.client.on('presence', (p) => presence.push(p));
+    await ben.client.connect();
+    await until(() => presence.some((p) => p.userId === ben.id && p.online), 'ben online');
+    ben.client.typing(chatId, true);
+    await until(() => typing.some((t) => t.userId === ben.id && t.typing), 'typing event');
+    ben.client.close();
+    await until(() => presence.some((p) => p.userId === ben.id && !p.online && p.lastSeenAt !== null), 'ben offline with last seen');
+    const users = await anna.client.users();
+    expect(users.find((u) => u.id === ben.id)?.lastSeenAt).not.toBeNull();
+  });
+});
