@@ -35,10 +35,15 @@ export async function createOwner(server: TestServer, username = 'owner'): Promi
 }
 
 /** Creates a user through a real invite made by `admin`. */
-export async function createUser(server: TestServer, admin: TestUser, username: string, role: 'member' | 'admin' = 'member'): Promise<TestUser> {
-  const invite = await admin.client.request<{ token: string }>('POST', '/api/v1/invites', { role });
+export async function createUser(server: TestServer, admin: TestUser, username: string): Promise<TestUser> {
+  const invite = await admin.client.request<{ token: string }>('POST', '/api/v1/invites', { role: 'member' });
   const client = newClient(server);
-  const res = await client.acceptInvite({ token: invite.token, username, displayName: username[0]?.toUpperCase() + username.slice(1), password: PASSWORD });
+  const res = await client.acceptInvite({
+    token: invite.token,
+    username,
+    displayName: username[0]?.toUpperCase() + username.slice(1),
+    password: PASSWORD,
+  });
   return { client, id: res.user.id, username, token: res.token };
 }
 

@@ -8,7 +8,9 @@ export async function setup(project: TestProject): Promise<void> {
   cluster = await startPostgres();
   if (!cluster) {
     if (process.env.CI === 'true') throw new Error('PostgreSQL is required in CI (apt-get install postgresql)');
-    process.stderr.write('\n\n  !!! PostgreSQL not found: PostgreSQL store tests are SKIPPED (install postgresql) !!!\n\n');
+    process.stderr.write(
+      '\n\n  !!! PostgreSQL not found: PostgreSQL store tests are SKIPPED (install postgresql) !!!\n\n',
+    );
   }
   project.provide('pgUrl', cluster?.url ?? null);
 }

@@ -110,7 +110,11 @@ export class KurierClient extends Emitter<ClientEvents> {
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let res: Response;
     try {
-      res = await fetch(`${this.#options.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(`${this.#options.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (err) {
       throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
     }
@@ -141,7 +145,12 @@ export class KurierClient extends Emitter<ClientEvents> {
   }
 
   /** Joins with an invite token. */
-  acceptInvite(input: { token: string; username: string; displayName: string; password: string }): Promise<AuthResponse> {
+  acceptInvite(input: {
+    token: string;
+    username: string;
+    displayName: string;
+    password: string;
+  }): Promise<AuthResponse> {
     return this.#authenticate('/api/v1/invites/accept', input);
   }
 
@@ -152,15 +161,18 @@ export class KurierClient extends Emitter<ClientEvents> {
   }
 
   users = async (): Promise<User[]> => (await this.request<{ users: User[] }>('GET', '/api/v1/users')).users;
-  sessions = async (): Promise<Session[]> => (await this.request<{ sessions: Session[] }>('GET', '/api/v1/sessions')).sessions;
+  sessions = async (): Promise<Session[]> =>
+    (await this.request<{ sessions: Session[] }>('GET', '/api/v1/sessions')).sessions;
   conversations = async (): Promise<ConversationDetail[]> =>
     (await this.request<{ conversations: ConversationDetail[] }>('GET', '/api/v1/conversations')).conversations;
-  createConversation = (input: CreateConversationRequest) => this.request<ConversationDetail>('POST', '/api/v1/conversations', input);
+  createConversation = (input: CreateConversationRequest) =>
+    this.request<ConversationDetail>('POST', '/api/v1/conversations', input);
   addMembers = (conversationId: string, userIds: string[]) =>
     this.request<ConversationDetail>('POST', `/api/v1/conversations/${enc(conversationId)}/members`, { userIds });
   removeMember = (conversationId: string, userId: string) =>
     this.request<ConversationDetail>('DELETE', `/api/v1/conversations/${enc(conversationId)}/members/${enc(userId)}`);
-  rename = (conversationId: string, name: string) => this.request<ConversationDetail>('PATCH', `/api/v1/conversations/${enc(conversationId)}`, { name });
+  rename = (conversationId: string, name: string) =>
+    this.request<ConversationDetail>('PATCH', `/api/v1/conversations/${enc(conversationId)}`, { name });
   history = (conversationId: string, opts: { before?: number; limit?: number } = {}) => {
     const q = new URLSearchParams();
     if (opts.before !== undefined) q.set('before', String(opts.before));
@@ -201,14 +213,19 @@ export class KurierClient extends Emitter<ClientEvents> {
         events: {
           onOpen: () => this.#onOpen(),
           onFrame: (frame) => {
-            this.#frames = this.#frames.then(() => this.#onFrame(frame)).catch((err: unknown) => {
-              this.emit('error', err instanceof KurierApiError ? err : new KurierApiError('INTERNAL', String(err)));
-            });
+            this.#frames = this.#frames
+              .then(() => this.#onFrame(frame))
+              .catch((err: unknown) => {
+                this.emit('error', err instanceof KurierApiError ? err : new KurierApiError('INTERNAL', String(err)));
+              });
           },
           onState: (state) => {
             if (state.status !== 'open') this.#authed = false;
             if (state.status === 'closed' && state.reason !== 'closed-by-client') {
-              const err = new KurierApiError(state.reason === 'unauthenticated' ? 'SESSION_EXPIRED' : 'PROTOCOL_VERSION_UNSUPPORTED', state.reason);
+              const err = new KurierApiError(
+                state.reason === 'unauthenticated' ? 'SESSION_EXPIRED' : 'PROTOCOL_VERSION_UNSUPPORTED',
+                state.reason,
+              );
               this.#requests.rejectAll(err);
               for (const [id, w] of this.#waiting) {
                 this.#waiting.delete(id);
@@ -243,9 +260,18 @@ export class KurierClient extends Emitter<ClientEvents> {
    * Sends a text message. It is stored in the outbox first and survives disconnects; the promise
    * resolves with the server's message once the server has durably stored it.
    */
-  async send(conversationId: string, text: string, opts: { replyToId?: string; clientMsgId?: string } = {}): Promise<Message> {
+  async send(
+    conversationId: string,
+    text: string,
+    opts: { replyToId?: string; clientMsgId?: string } = {},
+  ): Promise<Message> {
     await this.#load();
-    const entry: OutboxEntry = { clientMsgId: opts.clientMsgId ?? randomId(), conversationId, text, createdAt: Date.now() };
+    const entry: OutboxEntry = {
+      clientMsgId: opts.clientMsgId ?? randomId(),
+      conversationId,
+      text,
+      createdAt: Date.now(),
+    };
     if (opts.replyToId) entry.replyToId = opts.replyToId;
     await this.#outbox.add(entry);
     const result = new Promise<Message>((resolve, reject) => this.#waiting.set(entry.clientMsgId, { resolve, reject }));
@@ -296,7 +322,14 @@ export class KurierClient extends Emitter<ClientEvents> {
     const id = this.#requests.nextId();
     this.#sendRequests.set(id, entry.clientMsgId);
     this.#inFlight.add(entry.clientMsgId);
-    const frame = { type: 'send' as const, id, conversationId: entry.conversationId, clientMsgId: entry.clientMsgId, text: entry.text, ...(entry.replyToId ? { replyToId: entry.replyToId } : {}) };
+    const frame = {
+      type: 'send' as const,
+      id,
+      conversationId: entry.conversationId,
+      clientMsgId: entry.clientMsgId,
+      text: entry.text,
+      ...(entry.replyToId ? { replyToId: entry.replyToId } : {}),
+    };
     if (!this.#connection?.send(frame)) {
       this.#inFlight.delete(entry.clientMsgId);
       this.#sendRequests.delete(id);
@@ -316,7 +349,12 @@ export class KurierClient extends Emitter<ClientEvents> {
   #onOpen(): void {
     this.#inFlight.clear();
     this.#sendRequests.clear();
-    this.#connection?.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, token: this.#token ?? '', cursor: this.#cursor ?? undefined });
+    this.#connection?.send({
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      token: this.#token ?? '',
+      cursor: this.#cursor ?? undefined,
+    });
   }
 
   async #onFrame(frame: ServerFrame): Promise<void> {
@@ -334,7 +372,8 @@ export class KurierClient extends Emitter<ClientEvents> {
         // Catch-up arrives in change order, so an edited old message can come after newer ones:
         // judge "new" against what was known before the catch-up began.
         if (!frame.live) this.#catchUpBase ??= { ...this.#seqs };
-        for (const change of frame.changes) this.#apply(change, frame.live ? this.#seqs : (this.#catchUpBase ?? this.#seqs));
+        for (const change of frame.changes)
+          this.#apply(change, frame.live ? this.#seqs : (this.#catchUpBase ?? this.#seqs));
         if (frame.done) this.#catchUpBase = null;
         await this.#saveCursor(frame.cursor);
         if (frame.done && !frame.live) this.#markSynced();
@@ -344,7 +383,11 @@ export class KurierClient extends Emitter<ClientEvents> {
       case 'error':
         return this.#onError(frame.id, new KurierApiError(frame.code as KurierApiError['code'], frame.message));
       case 'typing':
-        return this.emit('typing', { conversationId: frame.conversationId, userId: frame.userId, typing: frame.typing });
+        return this.emit('typing', {
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+          typing: frame.typing,
+        });
       case 'presence':
         return this.emit('presence', { userId: frame.userId, online: frame.online, lastSeenAt: frame.lastSeenAt });
       case 'pong':
@@ -390,15 +433,18 @@ export class KurierClient extends Emitter<ClientEvents> {
         if (m.seq > (this.#seqs[m.conversationId] ?? 0)) this.#seqs[m.conversationId] = m.seq;
         this.emit('change', change);
         this.emit('message', m, { isNew });
-        if (isNew && m.senderId !== this.#userId && this.#options.autoDeliveredReceipts !== false) this.#dueDelivered(m.conversationId, m.seq);
+        if (isNew && m.senderId !== this.#userId && this.#options.autoDeliveredReceipts !== false)
+          this.#dueDelivered(m.conversationId, m.seq);
         return;
       }
       case 'member':
         this.emit('change', change);
-        return this.emit('member', change.member);
+        this.emit('member', change.member);
+        return;
       case 'conversation':
         this.emit('change', change);
-        return this.emit('conversation', change.conversation);
+        this.emit('conversation', change.conversation);
+        return;
     }
   }
 
@@ -407,7 +453,8 @@ export class KurierClient extends Emitter<ClientEvents> {
     // Coalesced: one receipt per conversation per window, not one per message.
     this.#receiptTimer ??= setTimeout(() => {
       this.#receiptTimer = null;
-      for (const [id, s] of this.#deliveredDue) this.#connection?.send({ type: 'receipt', kind: 'delivered', conversationId: id, seq: s });
+      for (const [id, s] of this.#deliveredDue)
+        this.#connection?.send({ type: 'receipt', kind: 'delivered', conversationId: id, seq: s });
       this.#deliveredDue.clear();
     }, this.#options.receiptDelayMs ?? 50);
   }

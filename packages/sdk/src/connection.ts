@@ -17,7 +17,10 @@ interface ConnectionEvents {
 }
 
 // Close codes after which retrying cannot help.
-const FATAL_CLOSE: Record<number, 'unauthenticated' | 'incompatible'> = { 4401: 'unauthenticated', 4426: 'incompatible' };
+const FATAL_CLOSE: Record<number, 'unauthenticated' | 'incompatible'> = {
+  4401: 'unauthenticated',
+  4426: 'incompatible',
+};
 
 /** One logical connection: opens sockets, reconnects with jittered exponential backoff, pings. */
 export class Connection {
@@ -31,7 +34,13 @@ export class Connection {
   readonly #backoff: { initialMs: number; maxMs: number };
   readonly #pingIntervalMs: number;
 
-  constructor(opts: { url: string; WebSocket: WebSocketConstructor; events: ConnectionEvents; backoff: { initialMs: number; maxMs: number }; pingIntervalMs: number }) {
+  constructor(opts: {
+    url: string;
+    WebSocket: WebSocketConstructor;
+    events: ConnectionEvents;
+    backoff: { initialMs: number; maxMs: number };
+    pingIntervalMs: number;
+  }) {
     this.#url = opts.url;
     this.#WebSocket = opts.WebSocket;
     this.#events = opts.events;

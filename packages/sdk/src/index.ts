@@ -9,5 +9,11 @@
 export { type ClientEvents, KurierClient } from './client.js';
 export type { ConnectionState } from './connection.js';
 export { KurierApiError } from './errors.js';
-export { type ClientOptions, type ClientStorage, MemoryStorage, type WebSocketConstructor, type WebSocketLike } from './options.js';
+export {
+  type ClientOptions,
+  type ClientStorage,
+  MemoryStorage,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './options.js';
 export type { OutboxEntry } from './outbox.js';

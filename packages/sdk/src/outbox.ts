@@ -26,7 +26,10 @@ export class Outbox {
   async add(entry: OutboxEntry): Promise<void> {
     // Keys sort by creation so a reload resends in the order the user wrote.
     this.#counter = Math.max(this.#counter + 1, Date.now());
-    await this.#storage.set(`${PREFIX}${this.#counter.toString(36).padStart(10, '0')}:${entry.clientMsgId}`, JSON.stringify(entry));
+    await this.#storage.set(
+      `${PREFIX}${this.#counter.toString(36).padStart(10, '0')}:${entry.clientMsgId}`,
+      JSON.stringify(entry),
+    );
   }
 
   async remove(clientMsgId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ClientFrame, Message } from '@kurier/protocol';
-import { KurierApiError } from './errors.js';
+import type { KurierApiError } from './errors.js';
 
 type RequestFrame = Extract<ClientFrame, { id?: string }>;
 

@@ -9,8 +9,8 @@ import { type AccountsService, accountsService } from './accounts/service.js';
 import type { Config } from './config.js';
 import { membership } from './conversations/membership.js';
 import { conversationsRoutes } from './conversations/routes.js';
-import { conversationsStore } from './conversations/store.js';
 import { type ConversationsService, conversationsService } from './conversations/service.js';
+import { conversationsStore } from './conversations/store.js';
 import { type Database, openDatabase } from './db/index.js';
 import { Bus } from './kernel/bus.js';
 import { installHttpKernel } from './kernel/http.js';
@@ -45,7 +45,14 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     logger: {
       level: config.logLevel,
       // Tokens and passwords never reach the log.
-      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.currentPassword', '*.newPassword'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.token',
+        '*.currentPassword',
+        '*.newPassword',
+      ],
     },
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
@@ -72,10 +79,20 @@ export async function buildApp(config: Config): Promise<KurierApp> {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  new Gauge({ name: 'kurier_ws_connections', help: 'Open authenticated WebSocket connections', registers: [registry], collect() {
-    this.set(hub.connectionCount);
-  } });
-  const httpRequests = new Counter({ name: 'kurier_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status'], registers: [registry] });
+  new Gauge({
+    name: 'kurier_ws_connections',
+    help: 'Open authenticated WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(hub.connectionCount);
+    },
+  });
+  const httpRequests = new Counter({
+    name: 'kurier_http_requests_total',
+    help: 'HTTP requests by status class',
+    labelNames: ['status'],
+    registers: [registry],
+  });
   app.addHook('onResponse', async (_request, reply) => {
     httpRequests.inc({ status: `${Math.floor(reply.statusCode / 100)}xx` });
   });
@@ -99,7 +116,12 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   await app.register(rateLimit, { global: false });
   const auth = installHttpKernel(app, (token) => accounts.authenticate(token));
 
-  app.get('/healthz', async () => ({ status: 'ok', version: VERSION, database: dialect, uptimeSeconds: Math.round(process.uptime()) }));
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    version: VERSION,
+    database: dialect,
+    uptimeSeconds: Math.round(process.uptime()),
+  }));
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
   await app.register(accountsRoutes, { accounts, auth, loginRatePerMinute: config.loginRatePerMinute });
@@ -111,16 +133,31 @@ export async function buildApp(config: Config): Promise<KurierApp> {
       const at = Date.now();
       if (!online) await accounts.setLastSeen(userId, at);
       const peers = await conversations.peersOf(userId);
-      bus.emit('deliver', { userIds: peers, frame: { type: 'presence', userId, online, lastSeenAt: online ? null : at } });
+      bus.emit('deliver', {
+        userIds: peers,
+        frame: { type: 'presence', userId, online, lastSeenAt: online ? null : at },
+      });
       if (online) {
         const onlinePeers = peers.filter((p) => hub.isOnline(p));
         for (const peer of onlinePeers) {
-          bus.emit('deliver', { userIds: [userId], frame: { type: 'presence', userId: peer, online: true, lastSeenAt: null } });
+          bus.emit('deliver', {
+            userIds: [userId],
+            frame: { type: 'presence', userId: peer, online: true, lastSeenAt: null },
+          });
         }
       }
     })().catch((err: unknown) => app.log.warn({ err }, 'presence update failed'));
   };
-  const gateway = await realtimeGateway(app, { accounts, conversations, messages, sync, hub, bus, framesPerSecond: config.wsFramesPerSecond, onPresence });
+  const gateway = await realtimeGateway(app, {
+    accounts,
+    conversations,
+    messages,
+    sync,
+    hub,
+    bus,
+    framesPerSecond: config.wsFramesPerSecond,
+    onPresence,
+  });
 
   let closing: Promise<void> | null = null;
   return {

@@ -20,7 +20,9 @@ KURIER_PUBLIC_URL, KURIER_LOG_LEVEL (see docs/operations.md).`;
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function ownerCreate(args: string[]): Promise<void> {

@@ -10,7 +10,9 @@ export async function serve(config: Config): Promise<void> {
   const setupLink = await kurier.accounts.setupLink();
   if (setupLink) {
     // Printed, not logged: the link is a one-time secret for the operator at the console.
-    process.stdout.write(`\n  Kurier has no owner yet. Open this one-time setup link:\n\n    ${setupLink}\n\n  or run: npx kurier owner create --username <name>\n\n`);
+    process.stdout.write(
+      `\n  Kurier has no owner yet. Open this one-time setup link:\n\n    ${setupLink}\n\n  or run: npx kurier owner create --username <name>\n\n`,
+    );
   }
 
   let stopping = false;

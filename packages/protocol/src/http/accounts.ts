@@ -39,7 +39,12 @@ export type AuthResponse = z.infer<typeof AuthResponse>;
 /** `POST /api/v1/invites`: admins invite staff. */
 export const CreateInviteRequest = z.object({
   role: Role.exclude(['owner']).default('member'),
-  expiresInHours: z.number().int().min(1).max(24 * 30).default(72),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
 });
 /** Body of `POST /api/v1/invites`. */
 export type CreateInviteRequest = z.input<typeof CreateInviteRequest>;

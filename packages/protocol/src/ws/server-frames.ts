@@ -87,7 +87,4 @@ export const ServerFrame = z.discriminatedUnion('type', [
 /** Every frame the server may send. */
 export type ServerFrame = z.infer<typeof ServerFrame>;
 /** One server frame by its `type`. */
-export type ServerFrameOf<TType extends ServerFrame['type']> = Extract<
-  ServerFrame,
-  { type: TType }
->;
+export type ServerFrameOf<TType extends ServerFrame['type']> = Extract<ServerFrame, { type: TType }>;

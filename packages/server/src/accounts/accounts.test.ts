@@ -24,7 +24,12 @@ describe('setup', () => {
     expect((await fetch(`${server.url}/api/v1/setup`).then((r) => r.json())) as unknown).toEqual({ needed: true });
     const link = (await server.kurier.accounts.setupLink()) as string;
     const token = new URL(link).searchParams.get('token');
-    const bad = await post('/api/v1/setup', { token: 'x'.repeat(43), username: 'boss', displayName: 'Boss', password: PASSWORD });
+    const bad = await post('/api/v1/setup', {
+      token: 'x'.repeat(43),
+      username: 'boss',
+      displayName: 'Boss',
+      password: PASSWORD,
+    });
     expect(bad).toMatchObject({ status: 403, body: { error: { code: 'SETUP_TOKEN_INVALID' } } });
     const ok = await post('/api/v1/setup', { token, username: 'boss', displayName: 'Boss', password: PASSWORD });
     expect(ok.status).toBe(200);
@@ -73,7 +78,7 @@ describe('login and sessions', () => {
         const res = await fetch(`${limited.url}/api/v1/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'victim', password: 'guess number ' + i }),
+          body: JSON.stringify({ username: 'victim', password: `guess number ${i}` }),
         });
         codes.push(res.status);
         if (res.status === 429) expect(((await res.json()) as any).error.code).toBe('RATE_LIMITED');
@@ -95,7 +100,9 @@ describe('login and sessions', () => {
     const target = sessions.find((s) => s.deviceName === 'Laptop');
     await owner.client.request('DELETE', `/api/v1/sessions/${target?.id}`);
     await expect(laptop.me()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
-    await expect(owner.client.request('DELETE', '/api/v1/sessions/s_unknown')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    await expect(owner.client.request('DELETE', '/api/v1/sessions/s_unknown')).rejects.toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+    });
 
     await owner.client.request('POST', '/api/v1/logout-all');
     await expect(owner.client.me()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
@@ -129,9 +136,15 @@ describe('login and sessions', () => {
     const phone = newClient(server);
     await phone.login(owner.username, PASSWORD);
     await expect(
-      owner.client.request('POST', '/api/v1/me/password', { currentPassword: 'not it at all', newPassword: 'another long password' }),
+      owner.client.request('POST', '/api/v1/me/password', {
+        currentPassword: 'not it at all',
+        newPassword: 'another long password',
+      }),
     ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
-    await owner.client.request('POST', '/api/v1/me/password', { currentPassword: PASSWORD, newPassword: 'another long password' });
+    await owner.client.request('POST', '/api/v1/me/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'another long password',
+    });
     await expect(phone.me()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
     expect((await owner.client.me()).username).toBe(owner.username);
     const fresh = newClient(server);
@@ -141,28 +154,43 @@ describe('login and sessions', () => {
 
   it('updates the display name', async () => {
     const owner = await createOwner(server);
-    const { user } = await owner.client.request<{ user: { displayName: string } }>('PATCH', '/api/v1/me', { displayName: 'Chefin' });
+    const { user } = await owner.client.request<{ user: { displayName: string } }>('PATCH', '/api/v1/me', {
+      displayName: 'Chefin',
+    });
     expect(user.displayName).toBe('Chefin');
-    await expect(owner.client.request('PATCH', '/api/v1/me', { displayName: '' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(owner.client.request('PATCH', '/api/v1/me', { displayName: '' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
   });
 });
 
 describe('invites', () => {
   it('lets admins invite, members not; an invite works once', async () => {
     const owner = await createOwner(server);
-    const invite = await owner.client.request<{ token: string; url: string }>('POST', '/api/v1/invites', { role: 'admin' });
+    const invite = await owner.client.request<{ token: string; url: string }>('POST', '/api/v1/invites', {
+      role: 'admin',
+    });
     expect(invite.url).toContain(invite.token);
     const anna = newClient(server);
-    const res = await anna.acceptInvite({ token: invite.token, username: 'anna', displayName: 'Anna', password: PASSWORD });
+    const res = await anna.acceptInvite({
+      token: invite.token,
+      username: 'anna',
+      displayName: 'Anna',
+      password: PASSWORD,
+    });
     expect(res.user.role).toBe('admin');
     const reuse = newClient(server);
-    await expect(reuse.acceptInvite({ token: invite.token, username: 'ben', displayName: 'Ben', password: PASSWORD })).rejects.toMatchObject({
+    await expect(
+      reuse.acceptInvite({ token: invite.token, username: 'ben', displayName: 'Ben', password: PASSWORD }),
+    ).rejects.toMatchObject({
       code: 'INVITE_INVALID',
     });
     const member = await createUser(server, owner, 'carl');
     await expect(member.client.request('POST', '/api/v1/invites', {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const taken = await owner.client.request<{ token: string }>('POST', '/api/v1/invites', {});
-    await expect(newClient(server).acceptInvite({ token: taken.token, username: 'carl', displayName: 'C', password: PASSWORD })).rejects.toMatchObject({
+    await expect(
+      newClient(server).acceptInvite({ token: taken.token, username: 'carl', displayName: 'C', password: PASSWORD }),
+    ).rejects.toMatchObject({
       code: 'USERNAME_TAKEN',
     });
     const users = await owner.client.users();

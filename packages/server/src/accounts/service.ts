@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type {
   AcceptInviteRequest,
   AuthResponse,
@@ -11,15 +12,14 @@ import type {
   User,
 } from '@kurier/protocol';
 import { CreateInviteRequest as CreateInviteSchema } from '@kurier/protocol';
-import { timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
 import { KurierError } from '../kernel/errors.js';
 import { hashToken, newId, newToken } from '../kernel/ids.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../kernel/passwords.js';
 import { presentSession, presentUser } from './present.js';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
 import { type AccountsStore, accountsStore, inTransaction, type UserRow } from './store.js';
 
 // Writing last_used_at on every request would turn every read into a write.

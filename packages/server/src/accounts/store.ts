@@ -9,8 +9,7 @@ export type InviteRow = Selectable<InvitesTable>;
 export function accountsStore(db: Kysely<DB>) {
   return {
     ownerExists: async () =>
-      (await db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirst()) !==
-      undefined,
+      (await db.selectFrom('users').select('id').where('role', '=', 'owner').executeTakeFirst()) !== undefined,
 
     userById: (id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
 

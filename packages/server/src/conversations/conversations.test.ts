@@ -27,8 +27,12 @@ describe.each(DIALECTS)('conversations on %s', (dialect) => {
     const b = await ben.client.createConversation({ kind: 'direct', userId: anna.id });
     expect(b.conversation.id).toBe(a.conversation.id);
     expect(a.members.map((m) => m.userId).sort()).toEqual([anna.id, ben.id].sort());
-    await expect(anna.client.createConversation({ kind: 'direct', userId: anna.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(anna.client.createConversation({ kind: 'direct', userId: 'u_ghost' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    await expect(anna.client.createConversation({ kind: 'direct', userId: anna.id })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(anna.client.createConversation({ kind: 'direct', userId: 'u_ghost' })).rejects.toMatchObject({
+      code: 'USER_NOT_FOUND',
+    });
     const list = await ben.client.conversations();
     expect(list.map((c) => c.conversation.id)).toEqual([a.conversation.id]);
   });
@@ -54,7 +58,11 @@ describe.each(DIALECTS)('conversations on %s', (dialect) => {
   });
 
   it('C3: only admins manage a group; members may leave, and the group keeps an admin', async () => {
-    const { conversation } = await anna.client.createConversation({ kind: 'group', name: 'Team', memberIds: [ben.id, carl.id] });
+    const { conversation } = await anna.client.createConversation({
+      kind: 'group',
+      name: 'Team',
+      memberIds: [ben.id, carl.id],
+    });
     await expect(ben.client.rename(conversation.id, 'Mine now')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(ben.client.removeMember(conversation.id, carl.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(ben.client.addMembers(conversation.id, [anna.id])).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -70,8 +78,15 @@ describe.each(DIALECTS)('conversations on %s', (dialect) => {
     await carl.client.connect();
     const carlChanges: Change[] = [];
     carl.client.on('change', (c) => carlChanges.push(c));
-    const { conversation } = await anna.client.createConversation({ kind: 'group', name: 'Live', memberIds: [carl.id] });
-    await until(() => carlChanges.some((c) => c.kind === 'conversation' && c.conversation.id === conversation.id), 'group reaches carl');
+    const { conversation } = await anna.client.createConversation({
+      kind: 'group',
+      name: 'Live',
+      memberIds: [carl.id],
+    });
+    await until(
+      () => carlChanges.some((c) => c.kind === 'conversation' && c.conversation.id === conversation.id),
+      'group reaches carl',
+    );
     await anna.client.removeMember(conversation.id, carl.id);
     await until(
       () => carlChanges.some((c) => c.kind === 'member' && c.member.userId === carl.id && c.member.leftAt !== null),
@@ -81,17 +96,28 @@ describe.each(DIALECTS)('conversations on %s', (dialect) => {
     await anna.client.connect();
     await anna.client.send(conversation.id, 'after carl left');
     await new Promise((r) => setTimeout(r, 100));
-    const leaked = carlChanges.slice(after).filter((c): c is { kind: 'message'; message: Message } => c.kind === 'message');
+    const leaked = carlChanges
+      .slice(after)
+      .filter((c): c is { kind: 'message'; message: Message } => c.kind === 'message');
     expect(leaked).toEqual([]);
   });
 
   it('C5: bad bodies and unknown ids are typed errors that change nothing', async () => {
-    await expect(anna.client.createConversation({ kind: 'group', name: '' } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(anna.client.createConversation({ kind: 'channel' } as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(anna.client.createConversation({ kind: 'group', name: 'x', memberIds: ['u_nobody'] })).rejects.toMatchObject({
+    await expect(anna.client.createConversation({ kind: 'group', name: '' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await expect(anna.client.createConversation({ kind: 'channel' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await expect(
+      anna.client.createConversation({ kind: 'group', name: 'x', memberIds: ['u_nobody'] }),
+    ).rejects.toMatchObject({
       code: 'USER_NOT_FOUND',
     });
-    const count = await server.kurier.database.db.selectFrom('conversations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await server.kurier.database.db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
   });
 });

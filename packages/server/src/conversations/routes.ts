@@ -1,4 +1,9 @@
-import { AddMembersRequest, CreateConversationRequest, RenameConversationRequest, SetMemberRoleRequest } from '@kurier/protocol';
+import {
+  AddMembersRequest,
+  CreateConversationRequest,
+  RenameConversationRequest,
+  SetMemberRoleRequest,
+} from '@kurier/protocol';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { actorOf } from '../kernel/auth.js';
@@ -9,7 +14,10 @@ const Params = z.object({ id: z.string().min(1).max(64) });
 const MemberParams = Params.extend({ userId: z.string().min(1).max(64) });
 
 /** HTTP routes for conversations and their members. */
-export async function conversationsRoutes(app: FastifyInstance, { conversations, auth }: { conversations: ConversationsService; auth: preHandlerHookHandler }) {
+export async function conversationsRoutes(
+  app: FastifyInstance,
+  { conversations, auth }: { conversations: ConversationsService; auth: preHandlerHookHandler },
+) {
   app.addHook('preHandler', auth);
 
   app.get('/api/v1/conversations', async (request) => ({ conversations: await conversations.list(actorOf(request)) }));
@@ -19,7 +27,9 @@ export async function conversationsRoutes(app: FastifyInstance, { conversations,
     return reply.status(201).send(detail);
   });
 
-  app.get('/api/v1/conversations/:id', async (request) => conversations.get(actorOf(request), parse(Params, request.params).id));
+  app.get('/api/v1/conversations/:id', async (request) =>
+    conversations.get(actorOf(request), parse(Params, request.params).id),
+  );
 
   app.patch('/api/v1/conversations/:id', async (request) => {
     const { name } = parse(RenameConversationRequest, request.body);
@@ -33,7 +43,10 @@ export async function conversationsRoutes(app: FastifyInstance, { conversations,
 
   app.patch('/api/v1/conversations/:id/members/:userId', async (request) => {
     const { id, userId } = parse(MemberParams, request.params);
-    return conversations.setRole(actorOf(request), id, userId, parse(SetMemberRoleRequest, request.body).role);
+    return conversations.setRole(actorOf(request), id, {
+      userId,
+      role: parse(SetMemberRoleRequest, request.body).role,
+    });
   });
 
   app.delete('/api/v1/conversations/:id/members/:userId', async (request) => {

@@ -54,8 +54,21 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
     if (missing.length > 0) throw new KurierError('USER_NOT_FOUND', { details: { userIds: missing } });
   }
 
-  function memberRow(conversationId: string, userId: string, role: MemberRole, at: number, changeId: number): MemberRow {
-    return { conversation_id: conversationId, user_id: userId, role, joined_at: at, left_at: null, delivered_seq: 0, read_seq: 0, change_id: changeId };
+  function memberRow(
+    conversationId: string,
+    userId: string,
+    { role, at, changeId }: { role: MemberRole; at: number; changeId: number },
+  ): MemberRow {
+    return {
+      conversation_id: conversationId,
+      user_id: userId,
+      role,
+      joined_at: at,
+      left_at: null,
+      delivered_seq: 0,
+      read_seq: 0,
+      change_id: changeId,
+    };
   }
 
   async function detail(s: ConversationsStore, row: ConversationRow): Promise<ConversationDetail> {
@@ -69,13 +82,18 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
   function groupChange(
     actor: Actor,
     conversationId: string,
-    change: (s: ConversationsStore, trx: Kysely<DB>, self: MemberRow) => Promise<{ event: SystemEvent; members: MemberRow[]; alsoNotify?: string[] } | null>,
+    change: (
+      s: ConversationsStore,
+      trx: Kysely<DB>,
+      self: MemberRow,
+    ) => Promise<{ event: SystemEvent; members: MemberRow[]; alsoNotify?: string[] } | null>,
   ): Promise<ConversationDetail> {
     return writer.transact(async (trx) => {
       const s = conversationsStore(trx);
       const self = await membership.requireMemberRow(s, actor.userId, conversationId);
       const conv = (await s.byId(conversationId)) as ConversationRow;
-      if (conv.kind !== 'group') throw new KurierError('BAD_REQUEST', { message: 'Only groups have members to manage.' });
+      if (conv.kind !== 'group')
+        throw new KurierError('BAD_REQUEST', { message: 'Only groups have members to manage.' });
       const outcome = await change(s, trx, self);
       if (!outcome) return { result: await detail(s, conv) };
       const changeId = await allocateChangeIds(trx, outcome.members.length + 1);
@@ -109,7 +127,8 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
     async create(actor: Actor, input: CreateConversationRequest): Promise<ConversationDetail> {
       const req = CreateSchema.parse(input);
       if (req.kind === 'direct') {
-        if (req.userId === actor.userId) throw new KurierError('BAD_REQUEST', { message: 'A direct chat needs another person.' });
+        if (req.userId === actor.userId)
+          throw new KurierError('BAD_REQUEST', { message: 'A direct chat needs another person.' });
         await requireUsers([req.userId]);
         const directKey = [actor.userId, req.userId].sort().join(':');
         return writer.transact(async (trx) => {
@@ -118,12 +137,31 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
           if (existing) return { result: await detail(s, existing) };
           const changeId = await allocateChangeIds(trx, 3);
           const at = now();
-          const row: ConversationRow = { id: newId('c'), kind: 'direct', name: null, direct_key: directKey, created_by: actor.userId, created_at: at, last_seq: 0, last_message_at: null, change_id: changeId };
-          const rows = [memberRow(row.id, actor.userId, 'member', at, changeId + 1), memberRow(row.id, req.userId, 'member', at, changeId + 2)];
+          const row: ConversationRow = {
+            id: newId('c'),
+            kind: 'direct',
+            name: null,
+            direct_key: directKey,
+            created_by: actor.userId,
+            created_at: at,
+            last_seq: 0,
+            last_message_at: null,
+            change_id: changeId,
+          };
+          const rows = [
+            memberRow(row.id, actor.userId, { role: 'member', at, changeId: changeId + 1 }),
+            memberRow(row.id, req.userId, { role: 'member', at, changeId: changeId + 2 }),
+          ];
           await s.insert(row);
           await s.upsertMembers(rows);
-          const changes: Change[] = [{ kind: 'conversation', conversation: presentConversation(row) }, ...rows.map((m) => ({ kind: 'member' as const, member: presentMember(m) }))];
-          return { result: await detail(s, row), publish: () => publish({ conversationId: row.id, changes, alsoNotify: [] }) };
+          const changes: Change[] = [
+            { kind: 'conversation', conversation: presentConversation(row) },
+            ...rows.map((m) => ({ kind: 'member' as const, member: presentMember(m) })),
+          ];
+          return {
+            result: await detail(s, row),
+            publish: () => publish({ conversationId: row.id, changes, alsoNotify: [] }),
+          };
         });
       }
       const memberIds = [...new Set(req.memberIds.filter((id) => id !== actor.userId))];
@@ -132,18 +170,39 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
         const s = conversationsStore(trx);
         const at = now();
         const changeId = await allocateChangeIds(trx, memberIds.length + 3);
-        const row: ConversationRow = { id: newId('c'), kind: 'group', name: req.name, direct_key: null, created_by: actor.userId, created_at: at, last_seq: 0, last_message_at: null, change_id: changeId };
-        const rows = [memberRow(row.id, actor.userId, 'admin', at, changeId + 1), ...memberIds.map((id, i) => memberRow(row.id, id, 'member', at, changeId + 2 + i))];
+        const row: ConversationRow = {
+          id: newId('c'),
+          kind: 'group',
+          name: req.name,
+          direct_key: null,
+          created_by: actor.userId,
+          created_at: at,
+          last_seq: 0,
+          last_message_at: null,
+          change_id: changeId,
+        };
+        const rows = [
+          memberRow(row.id, actor.userId, { role: 'admin', at, changeId: changeId + 1 }),
+          ...memberIds.map((id, i) => memberRow(row.id, id, { role: 'member', at, changeId: changeId + 2 + i })),
+        ];
         await s.insert(row);
         await s.upsertMembers(rows);
-        const message = await messages.appendSystem(trx, { conversationId: row.id, senderId: actor.userId, event: { event: 'created', name: req.name }, changeId: changeId + rows.length + 1 });
+        const message = await messages.appendSystem(trx, {
+          conversationId: row.id,
+          senderId: actor.userId,
+          event: { event: 'created', name: req.name },
+          changeId: changeId + rows.length + 1,
+        });
         const changes: Change[] = [
           { kind: 'conversation', conversation: presentConversation(row) },
           ...rows.map((m) => ({ kind: 'member' as const, member: presentMember(m) })),
           { kind: 'message', message },
         ];
         const created = (await s.byId(row.id)) as ConversationRow;
-        return { result: await detail(s, created), publish: () => publish({ conversationId: row.id, changes, alsoNotify: [] }) };
+        return {
+          result: await detail(s, created),
+          publish: () => publish({ conversationId: row.id, changes, alsoNotify: [] }),
+        };
       });
     },
 
@@ -151,8 +210,12 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       const rows = await store.forUser(actor.userId);
       const members = await store.membersOf(rows.map((r) => r.id));
       const byConversation = new Map<string, MemberRow[]>();
-      for (const m of members) byConversation.set(m.conversation_id, [...(byConversation.get(m.conversation_id) ?? []), m]);
-      return rows.map((r) => ({ conversation: presentConversation(r), members: (byConversation.get(r.id) ?? []).map(presentMember) }));
+      for (const m of members)
+        byConversation.set(m.conversation_id, [...(byConversation.get(m.conversation_id) ?? []), m]);
+      return rows.map((r) => ({
+        conversation: presentConversation(r),
+        members: (byConversation.get(r.id) ?? []).map(presentMember),
+      }));
     },
 
     async get(actor: Actor, conversationId: string): Promise<ConversationDetail> {
@@ -170,10 +233,21 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
         requireAdmin(self);
         const changeId = await allocateChangeIds(trx, 2);
         await s.update(conversationId, { name, change_id: changeId });
-        const message = await messages.appendSystem(trx, { conversationId, senderId: actor.userId, event: { event: 'renamed', name }, changeId: changeId + 1 });
+        const message = await messages.appendSystem(trx, {
+          conversationId,
+          senderId: actor.userId,
+          event: { event: 'renamed', name },
+          changeId: changeId + 1,
+        });
         const updated = (await s.byId(conversationId)) as ConversationRow;
-        const changes: Change[] = [{ kind: 'conversation', conversation: presentConversation(updated) }, { kind: 'message', message }];
-        return { result: await detail(s, updated), publish: () => publish({ conversationId, changes, alsoNotify: [] }) };
+        const changes: Change[] = [
+          { kind: 'conversation', conversation: presentConversation(updated) },
+          { kind: 'message', message },
+        ];
+        return {
+          result: await detail(s, updated),
+          publish: () => publish({ conversationId, changes, alsoNotify: [] }),
+        };
       });
     },
 
@@ -182,11 +256,16 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       await requireUsers(userIds);
       return groupChange(actor, conversationId, async (s, _trx, self) => {
         requireAdmin(self);
-        const current = new Set((await s.members(conversationId)).filter((m) => m.left_at === null).map((m) => m.user_id));
+        const current = new Set(
+          (await s.members(conversationId)).filter((m) => m.left_at === null).map((m) => m.user_id),
+        );
         const added = [...new Set(userIds)].filter((id) => !current.has(id));
         if (added.length === 0) return null;
         const at = now();
-        return { event: { event: 'member_added', userIds: added }, members: added.map((id) => memberRow(conversationId, id, 'member', at, 0)) };
+        return {
+          event: { event: 'member_added', userIds: added },
+          members: added.map((id) => memberRow(conversationId, id, { role: 'member', at, changeId: 0 })),
+        };
       });
     },
 
@@ -215,11 +294,16 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
     },
 
     /** Makes a member admin or member (admins). */
-    setRole(actor: Actor, conversationId: string, userId: string, role: MemberRole): Promise<ConversationDetail> {
+    setRole(
+      actor: Actor,
+      conversationId: string,
+      { userId, role }: { userId: string; role: MemberRole },
+    ): Promise<ConversationDetail> {
       return groupChange(actor, conversationId, async (s, _trx, self) => {
         requireAdmin(self);
         const target = await s.member(conversationId, userId);
-        if (!target || target.left_at !== null) throw new KurierError('NOT_FOUND', { message: 'This person is not in the group.' });
+        if (!target || target.left_at !== null)
+          throw new KurierError('NOT_FOUND', { message: 'This person is not in the group.' });
         if (target.role === role) return null;
         return { event: { event: 'role_changed', userId, role }, members: [{ ...target, role }] };
       });

@@ -18,10 +18,6 @@ export async function allocateChangeIds(trx: Kysely<DB>, count: number): Promise
 
 /** The newest change id committed so far. */
 export async function currentChangeId(db: Kysely<DB>): Promise<number> {
-  const row = await db
-    .selectFrom('counters')
-    .select('value')
-    .where('name', '=', 'change')
-    .executeTakeFirstOrThrow();
+  const row = await db.selectFrom('counters').select('value').where('name', '=', 'change').executeTakeFirstOrThrow();
   return row.value;
 }

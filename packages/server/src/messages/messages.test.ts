@@ -29,9 +29,19 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     const received: Message[] = [];
     ben.client.on('message', (m, { isNew }) => isNew && received.push(m));
     const message = await anna.client.send(chatId, 'Hallo Ben!');
-    expect(message).toMatchObject({ conversationId: chatId, seq: 1, senderId: anna.id, text: 'Hallo Ben!', type: 'text' });
+    expect(message).toMatchObject({
+      conversationId: chatId,
+      seq: 1,
+      senderId: anna.id,
+      text: 'Hallo Ben!',
+      type: 'text',
+    });
     expect(message.id).toMatch(/^m_/);
-    const stored = await server.kurier.database.db.selectFrom('messages').selectAll().where('id', '=', message.id).executeTakeFirst();
+    const stored = await server.kurier.database.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', message.id)
+      .executeTakeFirst();
     expect(stored?.text).toBe('Hallo Ben!');
     await until(() => received.length === 1, 'delivery to ben');
     expect(received[0]?.id).toBe(message.id);
@@ -43,10 +53,13 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     expect(again.id).toBe(first.id);
     expect(again.seq).toBe(first.seq);
     // The same key with other content is a client bug, reported rather than silently merged.
-    await expect(anna.client.send(chatId, 'different', { clientMsgId: 'retry-1' })).rejects.toMatchObject({ code: 'CLIENT_MSG_ID_REUSED' });
+    await expect(anna.client.send(chatId, 'different', { clientMsgId: 'retry-1' })).rejects.toMatchObject({
+      code: 'CLIENT_MSG_ID_REUSED',
+    });
     // Duplicates inside one group-commit batch collapse too.
     const socket = await rawSocket(server, anna.token);
-    for (const id of ['a', 'b', 'c']) socket.send({ type: 'send', id, conversationId: chatId, clientMsgId: 'batch-dup', text: 'x' });
+    for (const id of ['a', 'b', 'c'])
+      socket.send({ type: 'send', id, conversationId: chatId, clientMsgId: 'batch-dup', text: 'x' });
     const acks = [await socket.next('ack'), await socket.next('ack'), await socket.next('ack')];
     const ids = new Set(acks.map((a) => (a.message as Message).id));
     expect(ids.size).toBe(1);
@@ -88,7 +101,9 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     expect(deleted.deletedAt).not.toBeNull();
     await expect(anna.client.edit(original.id, 'zombie')).rejects.toMatchObject({ code: 'CONFLICT' });
     await until(() => updates.some((m) => m.id === original.id && m.deletedAt !== null), 'deletion reaches ben');
-    await expect(ben.client.send(chatId, 'x', { replyToId: 'm_nope' })).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+    await expect(ben.client.send(chatId, 'x', { replyToId: 'm_nope' })).rejects.toMatchObject({
+      code: 'MESSAGE_NOT_FOUND',
+    });
   });
 
   it('M5: delivered and read receipts are watermarks that only move forward', async () => {
@@ -145,7 +160,9 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     const a = await anna.client.request<{ message: Message }>('POST', `/api/v1/conversations/${chatId}/messages`, body);
     const b = await anna.client.request<{ message: Message }>('POST', `/api/v1/conversations/${chatId}/messages`, body);
     expect(b.message.id).toBe(a.message.id);
-    await expect(anna.client.request('POST', `/api/v1/conversations/${chatId}/messages`, { clientMsgId: 'x', text: '' })).rejects.toMatchObject({
+    await expect(
+      anna.client.request('POST', `/api/v1/conversations/${chatId}/messages`, { clientMsgId: 'x', text: '' }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
     });
   });
@@ -155,12 +172,19 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     await carl.client.connect();
     await expect(carl.client.send(chatId, 'let me in')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
     await expect(carl.client.history(chatId)).rejects.toMatchObject({ code: 'NOT_A_MEMBER', status: 403 });
-    await expect(carl.client.request('GET', `/api/v1/conversations/${chatId}`)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
-    await expect(carl.client.send('c_doesnotexist', 'hello?')).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    await expect(carl.client.request('GET', `/api/v1/conversations/${chatId}`)).rejects.toMatchObject({
+      code: 'NOT_A_MEMBER',
+    });
+    await expect(carl.client.send('c_doesnotexist', 'hello?')).rejects.toMatchObject({
+      code: 'CONVERSATION_NOT_FOUND',
+    });
     const original = await anna.client.send(chatId, 'private');
     await expect(carl.client.react(original.id, '😈')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
     await expect(carl.client.delete(original.id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
-    const count = await server.kurier.database.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await server.kurier.database.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
     carl.client.close();
   });

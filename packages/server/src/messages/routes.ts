@@ -20,12 +20,15 @@ export async function messagesRoutes(app: FastifyInstance, { messages, conversat
 
   app.get('/api/v1/conversations/:id/messages', async (request) => {
     const { before, limit } = parse(HistoryQuery, request.query);
-    return messages.history(actorOf(request), parse(Params, request.params).id, before, limit);
+    return messages.history(actorOf(request), parse(Params, request.params).id, { before, limit });
   });
 
   app.post('/api/v1/conversations/:id/messages', async (request, reply) => {
     const body = parse(SendMessageRequest, request.body);
-    const message = await messages.send(actorOf(request), { conversationId: parse(Params, request.params).id, ...body });
+    const message = await messages.send(actorOf(request), {
+      conversationId: parse(Params, request.params).id,
+      ...body,
+    });
     return reply.status(201).send({ message });
   });
 
@@ -35,6 +38,6 @@ export async function messagesRoutes(app: FastifyInstance, { messages, conversat
     const scope = await conversations.idsFor(actor.userId);
     const ids = conversationId ? scope.filter((id) => id === conversationId) : scope;
     if (conversationId && ids.length === 0) await conversations.get(actor, conversationId);
-    return messages.search(actor, q, ids, limit);
+    return messages.search({ query: q, conversationIds: ids, limit });
   });
 }

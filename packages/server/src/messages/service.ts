@@ -60,7 +60,13 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
       const userIds = await membership.activeMemberIds(message.conversationId);
       bus.emit('deliver', {
         userIds,
-        frame: { type: 'changes', changes: [{ kind: 'message', message }], cursor: message.changeId, live: true, done: true },
+        frame: {
+          type: 'changes',
+          changes: [{ kind: 'message', message }],
+          cursor: message.changeId,
+          live: true,
+          done: true,
+        },
       });
     }
   }
@@ -112,7 +118,9 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
         continue;
       }
       if (item.replyToId && replyTargets.get(item.replyToId) !== item.conversationId) {
-        results[index] = fail(new KurierError('MESSAGE_NOT_FOUND', { message: 'The quoted message is not in this conversation.' }));
+        results[index] = fail(
+          new KurierError('MESSAGE_NOT_FOUND', { message: 'The quoted message is not in this conversation.' }),
+        );
         continue;
       }
       const seq = (seqs.get(item.conversationId) ?? 0) + 1;
@@ -200,7 +208,11 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
     let changeId = await allocateChangeIds(trx, updates.length);
     const changed: { conversationId: string; userId: string }[] = [];
     for (const u of updates) {
-      await s.updateReceipt(u.conversationId, u.userId, { delivered_seq: u.delivered, read_seq: u.read, change_id: changeId++ });
+      await s.updateReceipt(u.conversationId, u.userId, {
+        delivered_seq: u.delivered,
+        read_seq: u.read,
+        change_id: changeId++,
+      });
       changed.push(u);
     }
     const fresh = await Promise.all(changed.map((c) => s.memberRows(c.conversationId, [c.userId])));
@@ -212,7 +224,13 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
           const member = presentMember(row);
           bus.emit('deliver', {
             userIds: await membership.activeMemberIds(row.conversation_id),
-            frame: { type: 'changes', changes: [{ kind: 'member', member }], cursor: member.changeId, live: true, done: true },
+            frame: {
+              type: 'changes',
+              changes: [{ kind: 'member', member }],
+              cursor: member.changeId,
+              live: true,
+              done: true,
+            },
           });
         }
       },
@@ -228,7 +246,11 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
   }
 
   /** Applies a change to one message in its own transaction and republishes its state. */
-  function mutateMessage(actor: Actor, messageId: string, apply: (s: MessagesStore, row: MessageRow, changeId: number) => Promise<void>) {
+  function mutateMessage(
+    actor: Actor,
+    messageId: string,
+    apply: (s: MessagesStore, row: MessageRow, changeId: number) => Promise<void>,
+  ) {
     return writer.transact(async (trx) => {
       const s = storeOf(trx);
       const row = await visibleMessage(actor, messageId, s);
@@ -250,7 +272,8 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
     /** Edits one's own, not deleted text message. */
     edit(actor: Actor, messageId: string, text: string): Promise<Message> {
       return mutateMessage(actor, messageId, async (s, row, changeId) => {
-        if (row.sender_id !== actor.userId || row.type !== 'text') throw new KurierError('FORBIDDEN', { message: 'Only the sender can edit a text message.' });
+        if (row.sender_id !== actor.userId || row.type !== 'text')
+          throw new KurierError('FORBIDDEN', { message: 'Only the sender can edit a text message.' });
         if (row.deleted_at !== null) throw new KurierError('CONFLICT', { message: 'The message was deleted.' });
         await s.updateMessage(messageId, { text, edited_at: now(), change_id: changeId });
       });
@@ -262,7 +285,8 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
         if (row.type === 'system') throw new KurierError('FORBIDDEN');
         if (row.sender_id !== actor.userId) {
           const [member] = await s.activeMemberships([row.conversation_id], [actor.userId]);
-          if (member?.role !== 'admin') throw new KurierError('FORBIDDEN', { message: 'Only the sender or a group admin can delete this.' });
+          if (member?.role !== 'admin')
+            throw new KurierError('FORBIDDEN', { message: 'Only the sender or a group admin can delete this.' });
         }
         if (row.deleted_at !== null) return;
         await s.updateMessage(messageId, { text: null, deleted_at: now(), change_id: changeId });
@@ -270,7 +294,11 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
     },
 
     /** Adds or removes one reaction of the actor. */
-    react(actor: Actor, messageId: string, emoji: string, remove = false): Promise<Message> {
+    react(
+      actor: Actor,
+      messageId: string,
+      { emoji, remove = false }: { emoji: string; remove?: boolean | undefined },
+    ): Promise<Message> {
       return mutateMessage(actor, messageId, async (s, row, changeId) => {
         if (row.deleted_at !== null) throw new KurierError('CONFLICT', { message: 'The message was deleted.' });
         if (remove) await s.removeReaction(messageId, actor.userId, emoji);
@@ -289,7 +317,10 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
      * Appends a system message inside a caller's transaction (membership changes, renames) so the
      * change and its announcement commit together. The caller publishes the returned message.
      */
-    async appendSystem(trx: Kysely<DB>, input: { conversationId: string; senderId: string; event: SystemEvent; changeId: number }): Promise<Message> {
+    async appendSystem(
+      trx: Kysely<DB>,
+      input: { conversationId: string; senderId: string; event: SystemEvent; changeId: number },
+    ): Promise<Message> {
       const s = storeOf(trx);
       const [conv] = await s.lastSeqs([input.conversationId]);
       if (!conv) throw new KurierError('CONVERSATION_NOT_FOUND');
@@ -317,7 +348,11 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
     publishMessages,
 
     /** A page of history, oldest first. */
-    async history(actor: Actor, conversationId: string, before: number | undefined, limit: number) {
+    async history(
+      actor: Actor,
+      conversationId: string,
+      { before, limit }: { before?: number | undefined; limit: number },
+    ) {
       await membership.requireMember(actor.userId, conversationId);
       const rows = await store.history(conversationId, before, limit + 1);
       const hasMore = rows.length > limit;
@@ -326,7 +361,15 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
     },
 
     /** Full-text search over the conversations the actor is in (or one of them). */
-    async search(actor: Actor, query: string, conversationIds: readonly string[], limit: number) {
+    async search({
+      query,
+      conversationIds,
+      limit,
+    }: {
+      query: string;
+      conversationIds: readonly string[];
+      limit: number;
+    }) {
       const rows = await store.search(conversationIds, query, limit);
       return { messages: presentMessages(rows, await store.reactionsFor(rows.map((r) => r.id))) };
     },

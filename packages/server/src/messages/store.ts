@@ -16,7 +16,10 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
   return {
     insertMany: async (rows: MessageRow[]) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await db.insertInto('messages').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+        await db
+          .insertInto('messages')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
       }
     },
 
@@ -47,11 +50,7 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
         .execute(),
 
     lastSeqs: async (conversationIds: readonly string[]) =>
-      db
-        .selectFrom('conversations')
-        .select(['id', 'last_seq', 'kind'])
-        .where('id', 'in', conversationIds)
-        .execute(),
+      db.selectFrom('conversations').select(['id', 'last_seq', 'kind']).where('id', 'in', conversationIds).execute(),
 
     advanceConversation: (id: string, lastSeq: number, at: number) =>
       db.updateTable('conversations').set({ last_seq: lastSeq, last_message_at: at }).where('id', '=', id).execute(),
@@ -59,7 +58,11 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
     updateMessage: (id: string, patch: Partial<Omit<MessageRow, 'id'>>) =>
       db.updateTable('messages').set(patch).where('id', '=', id).execute(),
 
-    updateReceipt: (conversationId: string, userId: string, patch: { delivered_seq: number; read_seq: number; change_id: number }) =>
+    updateReceipt: (
+      conversationId: string,
+      userId: string,
+      patch: { delivered_seq: number; read_seq: number; change_id: number },
+    ) =>
       db
         .updateTable('members')
         .set(patch)
@@ -78,12 +81,7 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
     reactionsFor: async (messageIds: readonly string[]) =>
       messageIds.length === 0
         ? []
-        : db
-            .selectFrom('reactions')
-            .selectAll()
-            .where('message_id', 'in', messageIds)
-            .orderBy('created_at')
-            .execute(),
+        : db.selectFrom('reactions').selectAll().where('message_id', 'in', messageIds).orderBy('created_at').execute(),
 
     addReaction: (row: ReactionRow) =>
       db

@@ -42,7 +42,13 @@ describe('bad input on the realtime connection', () => {
   it('E3: a frame over 64 KiB gets FRAME_TOO_LARGE and changes nothing; over 1 MiB the socket closes with 1009', async () => {
     const { conversation } = await anna.client.createConversation({ kind: 'group', name: 'Big', memberIds: [] });
     const socket = await rawSocket(server, anna.token);
-    socket.send({ type: 'send', id: 'big', conversationId: conversation.id, clientMsgId: 'big', text: 'x'.repeat(70 * 1024) });
+    socket.send({
+      type: 'send',
+      id: 'big',
+      conversationId: conversation.id,
+      clientMsgId: 'big',
+      text: 'x'.repeat(70 * 1024),
+    });
     expect(await socket.next('error')).toMatchObject({ code: 'FRAME_TOO_LARGE' });
     await alive(socket);
     const page = await anna.client.history(conversation.id);

@@ -60,7 +60,7 @@ export class RealtimeSession implements HubConnection {
     this.#deps = deps;
     this.#tokens = deps.framesPerSecond * 2;
     this.#helloTimer = setTimeout(() => {
-      if (this.#state.kind === 'awaiting-hello') this.#fail('HELLO_REQUIRED', null, true);
+      if (this.#state.kind === 'awaiting-hello') this.#fail('HELLO_REQUIRED', { close: true });
     }, HELLO_TIMEOUT_MS);
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     socket.on('close', () => this.#onClose());
@@ -82,12 +82,12 @@ export class RealtimeSession implements HubConnection {
   }
 
   revoke(): void {
-    this.#fail('SESSION_EXPIRED', null, true);
+    this.#fail('SESSION_EXPIRED', { close: true });
   }
 
   /** Closes for shutdown; clients reconnect elsewhere or later. */
   shutdown(): void {
-    this.#fail('SHUTTING_DOWN', null, true);
+    this.#fail('SHUTTING_DOWN', { close: true });
   }
 
   #actor(): Actor | null {
@@ -99,13 +99,12 @@ export class RealtimeSession implements HubConnection {
     if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(frame));
   }
 
-  #fail(code: ErrorCode, id: string | null, close = false, message?: string): void {
-    const err = new KurierError(code, message ? { message } : {});
-    this.#send({ type: 'error', id, code, message: err.message });
-    if (close) {
+  #fail(code: ErrorCode, opts: { id?: string | null; close?: boolean; message?: string } = {}): void {
+    const message = opts.message ?? ERRORS[code].message;
+    this.#send({ type: 'error', id: opts.id ?? null, code, message });
+    if (opts.close) {
       const spec = ERRORS[code];
-      const closeCode = 'close' in spec ? spec.close : code === 'HELLO_REQUIRED' ? 4400 : 1008;
-      this.#socket.close(closeCode, code);
+      this.#socket.close('close' in spec ? spec.close : code === 'HELLO_REQUIRED' ? 4400 : 1008, code);
       this.#onClose();
     }
   }
@@ -129,59 +128,56 @@ export class RealtimeSession implements HubConnection {
       const now = Date.now();
       if (now - this.#lastRateError > 1000) {
         this.#lastRateError = now;
-        this.#fail('RATE_LIMITED', null);
+        this.#fail('RATE_LIMITED');
       }
       return;
     }
-    if (data.length > LIMITS.frameBytes) return this.#fail('FRAME_TOO_LARGE', null);
-    if (isBinary) return this.#fail('BAD_REQUEST', null, false, 'Frames are JSON text.');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(data.toString('utf8'));
-    } catch {
-      return this.#fail('MALFORMED_JSON', null);
+    const decoded = decodeFrame(data, isBinary);
+    if (!decoded.ok) {
+      this.#fail(decoded.code, { id: decoded.id, message: decoded.message });
+      return;
     }
-    const id = requestIdOf(raw);
-    const parsed = ClientFrame.safeParse(raw);
-    if (!parsed.success) {
-      const type = (raw as { type?: unknown } | null)?.type;
-      if (typeof type !== 'string' || !KNOWN_TYPES.has(type as never)) return this.#fail('UNKNOWN_FRAME', id);
-      const issue = parsed.error.issues[0];
-      return this.#fail('VALIDATION_FAILED', id, false, issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : undefined);
-    }
-    void this.#handle(parsed.data).catch((err: unknown) => {
+    const id = 'id' in decoded.frame ? (decoded.frame.id ?? null) : null;
+    this.#handle(decoded.frame).catch((err: unknown) => {
       const e = toKurierError(err);
       if (e.code === 'INTERNAL') this.#deps.log.error({ err }, 'ws frame failed');
-      this.#fail(e.code, id, false, e.message);
+      this.#fail(e.code, { id, message: e.message });
     });
   }
 
   async #handle(frame: ClientFrame): Promise<void> {
-    if (frame.type === 'hello') return this.#hello(frame);
-    if (frame.type === 'ping') return this.#send({ type: 'pong', id: frame.id, serverTime: Date.now() });
+    const reply = await this.#answer(frame);
+    if (reply) this.#send(reply);
+  }
+
+  /** Carries out one frame; returns the frame to answer with, if any. */
+  async #answer(frame: ClientFrame): Promise<ServerFrame | null> {
+    if (frame.type === 'hello') {
+      await this.#hello(frame);
+      return null;
+    }
+    if (frame.type === 'ping') return { type: 'pong', id: frame.id, serverTime: Date.now() };
     const actor = this.#actor();
     if (!actor) throw new KurierError(this.#state.kind === 'authenticating' ? 'CONFLICT' : 'HELLO_REQUIRED');
     const { messages } = this.#deps;
     switch (frame.type) {
-      case 'send': {
-        const message = await messages.send(actor, frame);
-        return this.#send({ type: 'ack', id: frame.id, message });
-      }
+      case 'send':
+        return { type: 'ack', id: frame.id, message: await messages.send(actor, frame) };
       case 'edit':
-        return this.#send({ type: 'ack', id: frame.id, message: await messages.edit(actor, frame.messageId, frame.text) });
+        return { type: 'ack', id: frame.id, message: await messages.edit(actor, frame.messageId, frame.text) };
       case 'delete':
-        return this.#send({ type: 'ack', id: frame.id, message: await messages.delete(actor, frame.messageId) });
+        return { type: 'ack', id: frame.id, message: await messages.delete(actor, frame.messageId) };
       case 'react':
-        return this.#send({ type: 'ack', id: frame.id, message: await messages.react(actor, frame.messageId, frame.emoji, frame.remove) });
+        return { type: 'ack', id: frame.id, message: await messages.react(actor, frame.messageId, frame) };
       case 'receipt':
         await messages.receipt(actor, frame);
-        if (frame.id) this.#send({ type: 'ack', id: frame.id });
-        return;
+        return frame.id ? { type: 'ack', id: frame.id } : null;
       case 'typing':
-        return this.#typing(actor, frame);
+        await this.#typing(actor, frame);
+        return null;
       case 'sync':
         await this.#catchUp(actor, frame.cursor);
-        return this.#send({ type: 'ack', id: frame.id });
+        return { type: 'ack', id: frame.id };
     }
   }
 
@@ -195,15 +191,20 @@ export class RealtimeSession implements HubConnection {
   }
 
   async #hello(frame: ClientFrameOf<'hello'>): Promise<void> {
-    if (this.#state.kind !== 'awaiting-hello') throw new KurierError('CONFLICT', { message: 'hello was already sent.' });
-    if (frame.protocolVersion !== PROTOCOL_VERSION) return this.#fail('PROTOCOL_VERSION_UNSUPPORTED', null, true);
+    if (this.#state.kind !== 'awaiting-hello')
+      throw new KurierError('CONFLICT', { message: 'hello was already sent.' });
+    if (frame.protocolVersion !== PROTOCOL_VERSION) {
+      this.#fail('PROTOCOL_VERSION_UNSUPPORTED', { close: true });
+      return;
+    }
     this.#state = { kind: 'authenticating' };
     let actor: Actor;
     try {
       actor = await this.#deps.accounts.authenticate(frame.token);
     } catch (err) {
       const e = toKurierError(err);
-      return this.#fail(e.code === 'INTERNAL' ? 'INTERNAL' : e.code, null, true, e.message);
+      this.#fail(e.code, { close: true, message: e.message });
+      return;
     }
     clearTimeout(this.#helloTimer);
     if (this.#socket.readyState !== this.#socket.OPEN) return;
@@ -214,7 +215,14 @@ export class RealtimeSession implements HubConnection {
     this.sessionId = actor.sessionId;
     const first = this.#deps.hub.add(this);
     const head = await this.#deps.sync.head();
-    this.#send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, userId: actor.userId, sessionId: actor.sessionId, cursor: head, serverTime: Date.now() });
+    this.#send({
+      type: 'welcome',
+      protocolVersion: PROTOCOL_VERSION,
+      userId: actor.userId,
+      sessionId: actor.sessionId,
+      cursor: head,
+      serverTime: Date.now(),
+    });
     if (first) this.#deps.onPresence(actor.userId, true);
     await this.#catchUp(actor, frame.cursor ?? null);
   }
@@ -248,8 +256,29 @@ export class RealtimeSession implements HubConnection {
   }
 }
 
+type Decoded = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; id: string | null; message?: string };
 
-function requestIdOf(raw: unknown): string | null {
-  const id = (raw as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && id.length <= 64 ? id : null;
+/** Bytes → a valid client frame, or the typed reason it is not one. Never throws. */
+function decodeFrame(data: Buffer, isBinary: boolean): Decoded {
+  if (data.length > LIMITS.frameBytes) return { ok: false, code: 'FRAME_TOO_LARGE', id: null };
+  if (isBinary) return { ok: false, code: 'BAD_REQUEST', id: null, message: 'Frames are JSON text.' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data.toString('utf8'));
+  } catch {
+    return { ok: false, code: 'MALFORMED_JSON', id: null };
+  }
+  const rawId = (raw as { id?: unknown } | null)?.id;
+  const id = typeof rawId === 'string' && rawId.length <= 64 ? rawId : null;
+  const parsed = ClientFrame.safeParse(raw);
+  if (parsed.success) return { ok: true, frame: parsed.data };
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !KNOWN_TYPES.has(type as never)) return { ok: false, code: 'UNKNOWN_FRAME', id };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    code: 'VALIDATION_FAILED',
+    id,
+    message: issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : undefined,
+  };
 }

@@ -41,8 +41,15 @@ export function syncService({ db, messages }: { db: Kysely<DB>; messages: Messag
       const presented = await messages.present(msgs.filter((m) => m.change_id <= bound));
       const entries: { id: number; change: Change }[] = [
         ...presented.map((message) => ({ id: message.changeId, change: { kind: 'message' as const, message } })),
-        ...mems.filter((m) => m.change_id <= bound).map((m) => ({ id: m.change_id, change: { kind: 'member' as const, member: presentMember(m) } })),
-        ...convs.filter((c) => c.change_id <= bound).map((c) => ({ id: c.change_id, change: { kind: 'conversation' as const, conversation: presentConversation(c) } })),
+        ...mems
+          .filter((m) => m.change_id <= bound)
+          .map((m) => ({ id: m.change_id, change: { kind: 'member' as const, member: presentMember(m) } })),
+        ...convs
+          .filter((c) => c.change_id <= bound)
+          .map((c) => ({
+            id: c.change_id,
+            change: { kind: 'conversation' as const, conversation: presentConversation(c) },
+          })),
       ].sort((a, b) => a.id - b.id);
       const done = bound === Number.POSITIVE_INFINITY;
       const cursor = done ? Math.max(after, entries.at(-1)?.id ?? after) : bound;

@@ -1,7 +1,15 @@
 import type { Member, Message } from '@kurier/protocol';
 import { MemoryStorage } from '@kurier/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOwner, createUser, newClient, rawSocket, secondDevice, type TestUser, until } from '../../../../test/factories.js';
+import {
+  createOwner,
+  createUser,
+  newClient,
+  rawSocket,
+  secondDevice,
+  type TestUser,
+  until,
+} from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 
 describe.each(DIALECTS)('sync on %s', (dialect) => {
@@ -63,12 +71,19 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     const cursor = (socket.frames.filter((f) => f.type === 'changes').at(-1)?.cursor as number) ?? 0;
     socket.ws.close();
     for (let i = 0; i < 120; i++) await anna.client.send(chatId, `bulk ${i}`);
-    const direct = await server.kurier.database.db.selectFrom('messages').select('seq').where('conversation_id', '=', chatId).execute();
+    const direct = await server.kurier.database.db
+      .selectFrom('messages')
+      .select('seq')
+      .where('conversation_id', '=', chatId)
+      .execute();
     expect(direct).toHaveLength(120);
 
     // Page size is 500 in production; the SyncService splits catch-up into pages all the same.
     const resumed = await rawSocket(server, ben.token, cursor);
-    const pages = resumed.frames.filter((f) => f.type === 'changes' && f.live === false) as { changes: { kind: string; message?: Message }[]; cursor: number }[];
+    const pages = resumed.frames.filter((f) => f.type === 'changes' && f.live === false) as {
+      changes: { kind: string; message?: Message }[];
+      cursor: number;
+    }[];
     const seqs = pages.flatMap((p) => p.changes.filter((c) => c.kind === 'message').map((c) => c.message?.seq));
     expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
     const cursors = pages.map((p) => p.cursor);
@@ -86,9 +101,15 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     await ben.client.connect();
     const mine = await anna.client.send(chatId, 'from the laptop');
     const theirs = await ben.client.send(chatId, 'from ben');
-    await until(() => phoneMessages.some((m) => m.id === mine.id) && phoneMessages.some((m) => m.id === theirs.id), 'both messages on the phone');
+    await until(
+      () => phoneMessages.some((m) => m.id === mine.id) && phoneMessages.some((m) => m.id === theirs.id),
+      'both messages on the phone',
+    );
     await anna.client.markRead(chatId, theirs.seq);
-    await until(() => phoneMembers.some((m) => m.userId === anna.id && m.readSeq === theirs.seq), 'read state on the phone');
+    await until(
+      () => phoneMembers.some((m) => m.userId === anna.id && m.readSeq === theirs.seq),
+      'read state on the phone',
+    );
     phone.close();
   });
 
@@ -118,7 +139,10 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     ben.client.typing(chatId, true);
     await until(() => typing.some((t) => t.userId === ben.id && t.typing), 'typing event');
     ben.client.close();
-    await until(() => presence.some((p) => p.userId === ben.id && !p.online && p.lastSeenAt !== null), 'ben offline with last seen');
+    await until(
+      () => presence.some((p) => p.userId === ben.id && !p.online && p.lastSeenAt !== null),
+      'ben offline with last seen',
+    );
     const users = await anna.client.users();
     expect(users.find((u) => u.id === ben.id)?.lastSeenAt).not.toBeNull();
   });

@@ -64,11 +64,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('last_message_at', big)
     .addColumn('change_id', big, (c) => c.notNull())
     .execute();
-  await db.schema
-    .createIndex('conversations_change')
-    .on('conversations')
-    .column('change_id')
-    .execute();
+  await db.schema.createIndex('conversations_change').on('conversations').column('change_id').execute();
 
   await db.schema
     .createTable('members')
@@ -124,18 +120,14 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 
   if (dialect === 'postgres') {
     // 'simple' keeps German and English words unstemmed: one index serves both languages.
-    await sql`create index messages_fts on messages using gin (to_tsvector('simple', coalesce(text, '')))`.execute(
-      db,
-    );
+    await sql`create index messages_fts on messages using gin (to_tsvector('simple', coalesce(text, '')))`.execute(db);
   } else {
     // FTS5 keyed by its own integer rowid plus a map to our text ids: external-content FTS
     // would need a stable integer rowid on messages, which VACUUM does not promise.
     await sql`create virtual table messages_fts using fts5(text, tokenize = 'unicode61 remove_diacritics 2')`.execute(
       db,
     );
-    await sql`create table messages_fts_map (message_id text primary key, fts_rowid integer not null)`.execute(
-      db,
-    );
+    await sql`create table messages_fts_map (message_id text primary key, fts_rowid integer not null)`.execute(db);
     await sql`create trigger messages_fts_insert after insert on messages when new.text is not null begin
       insert into messages_fts (text) values (new.text);
       insert into messages_fts_map (message_id, fts_rowid) values (new.id, last_insert_rowid());
