@@ -1,0 +1,76 @@
+import type { Message } from '@kurier/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOwner, createUser, newClient, type TestUser, until } from '../../../test/factories.js';
+import { startServer, type TestServer } from '../../../test/harness.js';
+import { MemoryStorage } from './options.js';
+
+let server: TestServer;
+let anna: TestUser;
+let ben: TestUser;
+let chatId: string;
+
+beforeEach(async () => {
+  server = await startServer();
+  anna = await createOwner(server, 'anna');
+  ben = await createUser(server, anna, 'ben');
+  chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
+});
+afterEach(async () => {
+  anna.client.close();
+  ben.client.close();
+  await server.close();
+});
+
+describe('SDK outbox and reconnect', () => {
+  it('M2 S1: messages written offline wait in the outbox and are sent exactly once on connect', async () => {
+    const storage = new MemoryStorage();
+    const offline = newClient(server, { token: anna.token, storage });
+    const first = offline.send(chatId, 'written offline 1');
+    const second = offline.send(chatId, 'written offline 2');
+    await until(async () => (await offline.pending()).length === 2, 'two pending entries');
+    await offline.connect();
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.seq, b.seq]).toEqual([1, 2]);
+    expect(await offline.pending()).toEqual([]);
+    offline.close();
+  });
+
+  it('M2: an outbox that outlives its client (app reload) is resent once by the next client', async () => {
+    const storage = new MemoryStorage();
+    const before = newClient(server, { token: anna.token, storage });
+    void before.send(chatId, 'survives the reload').catch(() => {});
+    await until(async () => (await before.pending()).length === 1, 'pending entry');
+    before.close();
+    const after = newClient(server, { token: anna.token, storage });
+    await after.connect();
+    await until(async () => (await after.pending()).length === 0, 'outbox drained');
+    const page = await after.history(chatId);
+    expect(page.messages.map((m) => m.text)).toEqual(['survives the reload']);
+    after.close();
+  });
+
+  it('S1: a dropped connection reconnects by itself, catches up and keeps sending', async () => {
+    await anna.client.connect();
+    const received: Message[] = [];
+    ben.client.on('message', (m, { isNew }) => isNew && m.senderId === anna.id && received.push(m));
+    await ben.client.connect();
+    const states: string[] = [];
+    ben.client.on('state', (s) => states.push(s.status));
+    ben.client.reconnect();
+    const sent: Message[] = [];
+    for (let i = 0; i < 10; i++) sent.push(await anna.client.send(chatId, `while reconnecting ${i}`));
+    const mine = await ben.client.send(chatId, 'ben after reconnect');
+    await until(() => received.length === 10, 'ben got all ten');
+    expect(received.map((m) => m.seq)).toEqual(sent.map((m) => m.seq));
+    expect(mine.seq).toBe(11);
+    expect(states).toContain('connecting');
+  });
+
+  it('E1: a send the server refuses for good is dropped from the outbox and rejects', async () => {
+    const carl = await createUser(server, anna, 'carl');
+    await carl.client.connect();
+    await expect(carl.client.send(chatId, 'not my chat')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    expect(await carl.client.pending()).toEqual([]);
+    carl.client.close();
+  });
+});
