@@ -31,11 +31,15 @@ async function ownerCreate(args: string[]): Promise<void> {
   const password = process.env.KURIER_OWNER_PASSWORD ?? (await readStdin());
   const kurier = await buildApp({ ...loadConfig(), logLevel: 'silent' });
   try {
-    const input = SetupRequest.omit({ token: true }).parse({
+    const parsed = SetupRequest.omit({ token: true }).safeParse({
       username: values.username,
       displayName: values['display-name'] ?? values.username,
       password,
     });
+    if (!parsed.success) {
+      throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    }
+    const input = parsed.data;
     const owner = await kurier.accounts.createOwner(input);
     process.stdout.write(`owner ${owner.username} created (${owner.id})\n`);
   } finally {
