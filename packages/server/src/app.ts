@@ -128,7 +128,10 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   await app.register(conversationsRoutes, { conversations, auth });
   await app.register(messagesRoutes, { messages, conversations, auth });
 
+  let closing: Promise<void> | null = null;
   const onPresence = (userId: string, online: boolean) => {
+    // Sockets closed by shutdown are not users going offline; the database may be closing too.
+    if (closing) return;
     void (async () => {
       const at = Date.now();
       if (!online) await accounts.setLastSeen(userId, at);
@@ -159,7 +162,6 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     onPresence,
   });
 
-  let closing: Promise<void> | null = null;
   return {
     app,
     database,
@@ -168,8 +170,9 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     messages,
     close() {
       closing ??= (async () => {
-        gateway.shutdown();
+        // Acknowledge what is already queued before the sockets go, so few clients must retry.
         await writer.drain();
+        gateway.shutdown();
         await app.close();
         await writer.drain();
         await database.close();

@@ -1,15 +1,15 @@
-import type { Message, SystemEvent } from '@kurier/protocol';
+import type { Member, Message, SystemEvent } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
 import type { Membership } from '../conversations/membership.js';
-import { presentMember } from '../conversations/present.js';
 import { allocateChangeIds } from '../db/change-clock.js';
 import type { Dialect } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
-import { KurierError, type Result } from '../kernel/errors.js';
+import { KurierError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
+import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './batches.js';
 import { presentMessage, presentMessages } from './present.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
 
@@ -21,20 +21,11 @@ export interface SendInput {
   replyToId?: string | undefined;
 }
 
-interface SendItem extends SendInput {
-  senderId: string;
-  at: number;
-}
-
 /** A receipt watermark move, as queued for group commit. */
 export interface ReceiptInput {
   conversationId: string;
   kind: 'delivered' | 'read';
   seq: number;
-}
-
-interface ReceiptItem extends ReceiptInput {
-  userId: string;
 }
 
 interface Deps {
@@ -45,9 +36,6 @@ interface Deps {
   membership: Membership;
   now?: () => number;
 }
-
-const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const fail = <T>(error: KurierError): Result<T> => ({ ok: false, error });
 
 /** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
 export function messagesService({ db, dialect, writer, bus, membership, now = Date.now }: Deps) {
@@ -71,170 +59,29 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
     }
   }
 
-  writer.register<SendItem, Message>('send', async (trx, items) => commitSends(storeOf(trx), trx, items));
-  writer.register<ReceiptItem, void>('receipt', async (trx, items) => commitReceipts(storeOf(trx), trx, items));
+  writer.register<SendItem, Message>('send', async (trx, items) => {
+    const { results, created } = await commitSends(storeOf(trx), { trx, items });
+    return { results, publish: () => publishMessages(created) };
+  });
+  writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
+    const { results, changed } = await commitReceipts(storeOf(trx), { trx, items });
+    return { results, publish: () => publishMembers(changed) };
+  });
 
-  async function commitSends(s: MessagesStore, trx: Kysely<DB>, items: SendItem[]) {
-    const results: Result<Message>[] = new Array(items.length);
-    const conversationIds = [...new Set(items.map((i) => i.conversationId))];
-    const senderIds = [...new Set(items.map((i) => i.senderId))];
-
-    const memberships = await s.activeMemberships(conversationIds, senderIds);
-    const isMember = new Set(memberships.map((m) => `${m.conversation_id}\u0000${m.user_id}`));
-
-    // Idempotency: a clientMsgId already stored (or earlier in this batch) returns that message.
-    const existing = new Map<string, MessageRow>();
-    for (const row of await s.byClientIds(senderIds, [...new Set(items.map((i) => i.clientMsgId))])) {
-      existing.set(`${row.sender_id}\u0000${row.client_msg_id}`, row);
-    }
-    const replyIds = [...new Set(items.flatMap((i) => (i.replyToId ? [i.replyToId] : [])))];
-    const replyTargets = new Map((await s.byIds(replyIds)).map((r) => [r.id, r.conversation_id]));
-
-    const seqs = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
-    const fresh: { index: number; row: MessageRow }[] = [];
-    const firstInBatch = new Map<string, number>();
-
-    for (const [index, item] of items.entries()) {
-      const key = `${item.senderId}\u0000${item.clientMsgId}`;
-      const prior = existing.get(key);
-      if (prior) {
-        results[index] =
-          prior.conversation_id === item.conversationId && prior.text === item.text
-            ? ok(presentMessage(prior))
-            : fail(new KurierError('CLIENT_MSG_ID_REUSED'));
-        continue;
-      }
-      const twin = firstInBatch.get(key);
-      if (twin !== undefined) {
-        results[index] = { ok: false, error: new KurierError('INTERNAL') }; // resolved below
-        continue;
-      }
-      if (!seqs.has(item.conversationId)) {
-        results[index] = fail(new KurierError('CONVERSATION_NOT_FOUND'));
-        continue;
-      }
-      if (!isMember.has(`${item.conversationId}\u0000${item.senderId}`)) {
-        results[index] = fail(new KurierError('NOT_A_MEMBER'));
-        continue;
-      }
-      if (item.replyToId && replyTargets.get(item.replyToId) !== item.conversationId) {
-        results[index] = fail(
-          new KurierError('MESSAGE_NOT_FOUND', { message: 'The quoted message is not in this conversation.' }),
-        );
-        continue;
-      }
-      const seq = (seqs.get(item.conversationId) ?? 0) + 1;
-      seqs.set(item.conversationId, seq);
-      firstInBatch.set(key, index);
-      fresh.push({
-        index,
-        row: {
-          id: newId('m'),
-          conversation_id: item.conversationId,
-          seq,
-          sender_id: item.senderId,
-          client_msg_id: item.clientMsgId,
-          type: 'text',
-          text: item.text,
-          system: null,
-          reply_to_id: item.replyToId ?? null,
-          created_at: item.at,
-          edited_at: null,
-          deleted_at: null,
-          change_id: 0,
+  /** Sends each member's new receipt state to every active member of the conversation. */
+  async function publishMembers(members: readonly Member[]): Promise<void> {
+    for (const member of members) {
+      bus.emit('deliver', {
+        userIds: await membership.activeMemberIds(member.conversationId),
+        frame: {
+          type: 'changes',
+          changes: [{ kind: 'member', member }],
+          cursor: member.changeId,
+          live: true,
+          done: true,
         },
       });
     }
-
-    if (fresh.length > 0) {
-      let changeId = await allocateChangeIds(trx, fresh.length);
-      for (const f of fresh) f.row.change_id = changeId++;
-      await s.insertMany(fresh.map((f) => f.row));
-      const touched = new Map<string, { seq: number; at: number }>();
-      for (const { row } of fresh) touched.set(row.conversation_id, { seq: row.seq, at: row.created_at });
-      for (const [id, t] of touched) await s.advanceConversation(id, t.seq, t.at);
-    }
-
-    const created = fresh.map((f) => presentMessage(f.row));
-    fresh.forEach((f, i) => {
-      results[f.index] = ok(created[i] as Message);
-    });
-    // A duplicate inside one batch gets the same answer as its first occurrence.
-    for (const [index, item] of items.entries()) {
-      const first = firstInBatch.get(`${item.senderId}\u0000${item.clientMsgId}`);
-      if (first !== undefined && first !== index) {
-        const original = results[first];
-        results[index] =
-          original?.ok && original.value.conversationId === item.conversationId && original.value.text === item.text
-            ? original
-            : fail(new KurierError('CLIENT_MSG_ID_REUSED'));
-      }
-    }
-    return { results, publish: () => publishMessages(created) };
-  }
-
-  async function commitReceipts(s: MessagesStore, trx: Kysely<DB>, items: ReceiptItem[]) {
-    const results: Result<void>[] = [];
-    // Coalesce: per member only the highest positions matter.
-    const wanted = new Map<string, { conversationId: string; userId: string; delivered: number; read: number }>();
-    for (const item of items) {
-      const key = `${item.conversationId}\u0000${item.userId}`;
-      const w = wanted.get(key) ?? { conversationId: item.conversationId, userId: item.userId, delivered: 0, read: 0 };
-      if (item.kind === 'read') w.read = Math.max(w.read, item.seq);
-      w.delivered = Math.max(w.delivered, item.seq);
-      wanted.set(key, w);
-    }
-    const conversationIds = [...new Set(items.map((i) => i.conversationId))];
-    const userIds = [...new Set(items.map((i) => i.userId))];
-    const rows = await s.activeMemberships(conversationIds, userIds);
-    const current = new Map(rows.map((r) => [`${r.conversation_id}\u0000${r.user_id}`, r]));
-    const lastSeq = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
-
-    const updates: { conversationId: string; userId: string; delivered: number; read: number }[] = [];
-    for (const [key, w] of wanted) {
-      const row = current.get(key);
-      if (!row) continue;
-      const cap = lastSeq.get(w.conversationId) ?? 0;
-      const read = Math.max(row.read_seq, Math.min(w.read, cap));
-      const delivered = Math.max(row.delivered_seq, read, Math.min(w.delivered, cap));
-      if (read !== row.read_seq || delivered !== row.delivered_seq) updates.push({ ...w, delivered, read });
-    }
-    for (const item of items) {
-      const key = `${item.conversationId}\u0000${item.userId}`;
-      results.push(current.has(key) ? ok(undefined) : fail(new KurierError('NOT_A_MEMBER')));
-    }
-    if (updates.length === 0) return { results };
-
-    let changeId = await allocateChangeIds(trx, updates.length);
-    const changed: { conversationId: string; userId: string }[] = [];
-    for (const u of updates) {
-      await s.updateReceipt(u.conversationId, u.userId, {
-        delivered_seq: u.delivered,
-        read_seq: u.read,
-        change_id: changeId++,
-      });
-      changed.push(u);
-    }
-    const fresh = await Promise.all(changed.map((c) => s.memberRows(c.conversationId, [c.userId])));
-    return {
-      results,
-      publish: async () => {
-        for (const [row] of fresh) {
-          if (!row) continue;
-          const member = presentMember(row);
-          bus.emit('deliver', {
-            userIds: await membership.activeMemberIds(row.conversation_id),
-            frame: {
-              type: 'changes',
-              changes: [{ kind: 'member', member }],
-              cursor: member.changeId,
-              live: true,
-              done: true,
-            },
-          });
-        }
-      },
-    };
   }
 
   /** Loads a message the actor may see, or throws. */

@@ -1,0 +1,177 @@
+import type { Member, Message } from '@kurier/protocol';
+import type { Kysely } from 'kysely';
+import { presentMember } from '../conversations/present.js';
+import { allocateChangeIds } from '../db/change-clock.js';
+import type { DB } from '../db/schema.js';
+import { KurierError, type Result } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { presentMessage } from './present.js';
+import type { MessageRow, MessagesStore } from './store.js';
+
+/** One text send as queued for group commit. */
+export interface SendItem {
+  conversationId: string;
+  clientMsgId: string;
+  text: string;
+  replyToId?: string | undefined;
+  senderId: string;
+  at: number;
+}
+
+/** One receipt watermark move as queued for group commit. */
+export interface ReceiptItem {
+  conversationId: string;
+  kind: 'delivered' | 'read';
+  seq: number;
+  userId: string;
+}
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = <T>(error: KurierError): Result<T> => ({ ok: false, error });
+const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
+/**
+ * Commits a batch of sends in the caller's transaction with a constant number of statements:
+ * membership, idempotency and reply targets are read for the whole batch, seqs and change ids
+ * allocated in memory, then one multi-row insert. One result per item, in order.
+ */
+export async function commitSends(
+  s: MessagesStore,
+  { trx, items }: { trx: Kysely<DB>; items: readonly SendItem[] },
+): Promise<{ results: Result<Message>[]; created: Message[] }> {
+  const conversationIds = [...new Set(items.map((i) => i.conversationId))];
+  const senderIds = [...new Set(items.map((i) => i.senderId))];
+  const isMember = new Set(
+    (await s.activeMemberships(conversationIds, senderIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
+  );
+  const stored = new Map(
+    (await s.byClientIds(senderIds, [...new Set(items.map((i) => i.clientMsgId))])).map((r) => [
+      pairKey(r.sender_id, r.client_msg_id ?? ''),
+      presentMessage(r),
+    ]),
+  );
+  const replyIds = [...new Set(items.flatMap((i) => (i.replyToId ? [i.replyToId] : [])))];
+  const replyTargets = new Map((await s.byIds(replyIds)).map((r) => [r.id, r.conversation_id]));
+  const seqs = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
+
+  const results: Result<Message>[] = [];
+  const rows: MessageRow[] = [];
+  const created: Message[] = [];
+  // What is stored plus what this batch creates, so a retry inside the same batch gets the same
+  // answer as its first occurrence.
+  const known = stored;
+  for (const item of items) {
+    const key = pairKey(item.senderId, item.clientMsgId);
+    const prior = known.get(key);
+    if (prior) {
+      const same = prior.conversationId === item.conversationId && prior.text === item.text;
+      results.push(same ? ok(prior) : fail(new KurierError('CLIENT_MSG_ID_REUSED')));
+      continue;
+    }
+    const refusal = refuse(item, { seqs, isMember, replyTargets });
+    if (refusal) {
+      results.push(fail(refusal));
+      continue;
+    }
+    const seq = (seqs.get(item.conversationId) ?? 0) + 1;
+    seqs.set(item.conversationId, seq);
+    const row: MessageRow = {
+      id: newId('m'),
+      conversation_id: item.conversationId,
+      seq,
+      sender_id: item.senderId,
+      client_msg_id: item.clientMsgId,
+      type: 'text',
+      text: item.text,
+      system: null,
+      reply_to_id: item.replyToId ?? null,
+      created_at: item.at,
+      edited_at: null,
+      deleted_at: null,
+      change_id: 0,
+    };
+    const message = presentMessage(row);
+    rows.push(row);
+    created.push(message);
+    known.set(key, message);
+    results.push(ok(message));
+  }
+  if (rows.length === 0) return { results, created: [] };
+
+  const firstChange = await allocateChangeIds(trx, rows.length);
+  // rows and created are parallel; the presented objects are what acks and events carry.
+  rows.forEach((row, i) => {
+    row.change_id = firstChange + i;
+    (created[i] as Message).changeId = firstChange + i;
+  });
+  await s.insertMany(rows);
+  const last = new Map<string, MessageRow>();
+  for (const row of rows) last.set(row.conversation_id, row);
+  for (const row of last.values()) await s.advanceConversation(row.conversation_id, row.seq, row.created_at);
+  return { results, created };
+}
+
+function refuse(
+  item: SendItem,
+  ctx: { seqs: Map<string, number>; isMember: Set<string>; replyTargets: Map<string, string> },
+): KurierError | null {
+  if (!ctx.seqs.has(item.conversationId)) return new KurierError('CONVERSATION_NOT_FOUND');
+  if (!ctx.isMember.has(pairKey(item.conversationId, item.senderId))) return new KurierError('NOT_A_MEMBER');
+  if (item.replyToId && ctx.replyTargets.get(item.replyToId) !== item.conversationId) {
+    return new KurierError('MESSAGE_NOT_FOUND', { message: 'The quoted message is not in this conversation.' });
+  }
+  return null;
+}
+
+/**
+ * Commits a batch of receipts: per member only the highest positions count, watermarks never
+ * move back nor past the last seq, and read implies delivered. Returns the changed members.
+ */
+export async function commitReceipts(
+  s: MessagesStore,
+  { trx, items }: { trx: Kysely<DB>; items: readonly ReceiptItem[] },
+): Promise<{ results: Result<void>[]; changed: Member[] }> {
+  const wanted = new Map<string, { conversationId: string; userId: string; delivered: number; read: number }>();
+  for (const item of items) {
+    const key = pairKey(item.conversationId, item.userId);
+    const w = wanted.get(key) ?? { conversationId: item.conversationId, userId: item.userId, delivered: 0, read: 0 };
+    if (item.kind === 'read') w.read = Math.max(w.read, item.seq);
+    w.delivered = Math.max(w.delivered, item.seq);
+    wanted.set(key, w);
+  }
+  const conversationIds = [...new Set(items.map((i) => i.conversationId))];
+  const userIds = [...new Set(items.map((i) => i.userId))];
+  const current = new Map(
+    (await s.activeMemberships(conversationIds, userIds)).map((r) => [pairKey(r.conversation_id, r.user_id), r]),
+  );
+  const lastSeq = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
+  const results = items.map((item) =>
+    current.has(pairKey(item.conversationId, item.userId))
+      ? ok(undefined)
+      : fail<void>(new KurierError('NOT_A_MEMBER')),
+  );
+
+  const updates: { conversationId: string; userId: string; delivered: number; read: number }[] = [];
+  for (const [key, w] of wanted) {
+    const row = current.get(key);
+    if (!row) continue;
+    const cap = lastSeq.get(w.conversationId) ?? 0;
+    const read = Math.max(row.read_seq, Math.min(w.read, cap));
+    const delivered = Math.max(row.delivered_seq, read, Math.min(w.delivered, cap));
+    if (read !== row.read_seq || delivered !== row.delivered_seq) updates.push({ ...w, delivered, read });
+  }
+  if (updates.length === 0) return { results, changed: [] };
+
+  const firstChange = await allocateChangeIds(trx, updates.length);
+  const changed: Member[] = [];
+  for (const [i, u] of updates.entries()) {
+    await s.updateReceipt(u.conversationId, u.userId, {
+      delivered_seq: u.delivered,
+      read_seq: u.read,
+      change_id: firstChange + i,
+    });
+    const [row] = await s.memberRows(u.conversationId, [u.userId]);
+    if (row) changed.push(presentMember(row));
+  }
+  return { results, changed };
+}
