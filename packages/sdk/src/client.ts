@@ -67,6 +67,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   #cursor: number | null = null;
   #seqs: Record<string, number> = {};
   #catchUpBase: Record<string, number> | null = null;
+  #helloHadCursor = false;
   #frames: Promise<void> = Promise.resolve();
   #receiptTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #deliveredDue = new Map<string, number>();
@@ -349,6 +350,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   #onOpen(): void {
     this.#inFlight.clear();
     this.#sendRequests.clear();
+    this.#helloHadCursor = this.#cursor !== null;
     this.#connection?.send({
       type: 'hello',
       protocolVersion: PROTOCOL_VERSION,
@@ -366,7 +368,8 @@ export class KurierClient extends Emitter<ClientEvents> {
         // Resend what never got an answer: outbox sends (idempotent) and other requests.
         for (const entry of await this.#outbox.entries()) this.#sendEntry(entry);
         for (const f of this.#requests.frames()) this.#connection?.send(f);
-        if (frame.cursor === this.#cursor) this.#markSynced();
+        // Without a cursor the server sends no catch-up: synced at once.
+        if (!this.#helloHadCursor) this.#markSynced();
         return;
       case 'changes':
         // Catch-up arrives in change order, so an edited old message can come after newer ones:

@@ -131,6 +131,18 @@ describe('login and sessions', () => {
     }
   });
 
+  it('E7: closes a live connection when its session expires', async () => {
+    const short = await startServer({ config: { sessionTtlMs: 600 } });
+    try {
+      const owner = await createOwner(short);
+      const socket = await rawSocket(short, owner.token);
+      expect(await socket.next('error', 3000)).toMatchObject({ code: 'SESSION_EXPIRED' });
+      expect((await socket.closed).code).toBe(4401);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('changes the password and logs out the other devices', async () => {
     const owner = await createOwner(server);
     const phone = newClient(server);

@@ -125,7 +125,7 @@ export function accountsService({ db, bus, sessionTtlMs, publicUrl, now = Date.n
         throw new KurierError('SESSION_EXPIRED');
       }
       if (at - row.last_used_at > TOUCH_INTERVAL_MS) await store.touchSession(row.id, at);
-      return { userId: row.user_id, role: row.role as Role, sessionId: row.id };
+      return { userId: row.user_id, role: row.role as Role, sessionId: row.id, expiresAt: row.expires_at };
     },
 
     async me(actor: Actor): Promise<User> {

@@ -309,6 +309,12 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       });
     },
 
+    /** Active member ids (cached), for a member of the conversation: typing fan-out. */
+    async activeMemberIds(actor: Actor, conversationId: string): Promise<readonly string[]> {
+      await membership.requireMember(actor.userId, conversationId);
+      return membership.activeMemberIds(conversationId);
+    },
+
     /** Ids of the conversations a user is in (search scope, sync). */
     async idsFor(userId: string): Promise<string[]> {
       return (await store.forUser(userId)).map((r) => r.id);

@@ -7,6 +7,8 @@ export interface Actor {
   userId: string;
   role: Role;
   sessionId: string;
+  /** When the session stops being valid (epoch ms); live connections close then. */
+  expiresAt: number;
 }
 
 /** Reads the bearer token from an HTTP request, or null. */

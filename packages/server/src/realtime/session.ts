@@ -54,6 +54,7 @@ export class RealtimeSession implements HubConnection {
   #refilledAt = Date.now();
   #lastRateError = 0;
   readonly #helloTimer: NodeJS.Timeout;
+  #expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: WebSocket, deps: RealtimeDeps) {
     this.#socket = socket;
@@ -182,8 +183,8 @@ export class RealtimeSession implements HubConnection {
   }
 
   async #typing(actor: Actor, frame: ClientFrameOf<'typing'>): Promise<void> {
-    const members = await this.#deps.conversations.get(actor, frame.conversationId).then((d) => d.members);
-    const others = members.filter((m) => m.leftAt === null && m.userId !== actor.userId).map((m) => m.userId);
+    const members = await this.#deps.conversations.activeMemberIds(actor, frame.conversationId);
+    const others = members.filter((id) => id !== actor.userId);
     this.#deps.bus.emit('deliver', {
       userIds: others,
       frame: { type: 'typing', conversationId: frame.conversationId, userId: actor.userId, typing: frame.typing },
@@ -208,6 +209,9 @@ export class RealtimeSession implements HubConnection {
     }
     clearTimeout(this.#helloTimer);
     if (this.#socket.readyState !== this.#socket.OPEN) return;
+    // A session that expires while connected loses its connection at that moment, not at the
+    // next login attempt. setTimeout cannot wait longer than ~24.8 days; re-arm beyond that.
+    this.#armExpiry(actor.expiresAt);
     // Register before reading the head: events committed from now on are buffered, none is lost
     // between the catch-up query and going live.
     this.#state = { kind: 'syncing', actor, buffered: [] };
@@ -248,9 +252,18 @@ export class RealtimeSession implements HubConnection {
     this.#state = { kind: 'live', actor };
   }
 
+  #armExpiry(expiresAt: number): void {
+    const wait = Math.min(expiresAt - Date.now(), 2 ** 31 - 1);
+    this.#expiryTimer = setTimeout(() => {
+      if (Date.now() >= expiresAt) this.#fail('SESSION_EXPIRED', { close: true });
+      else this.#armExpiry(expiresAt);
+    }, wait);
+  }
+
   #onClose(): void {
     const actor = this.#actor();
     clearTimeout(this.#helloTimer);
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
     this.#state = { kind: 'closed' };
     if (actor && this.#deps.hub.remove(this)) this.#deps.onPresence(actor.userId, false);
   }
