@@ -127,3 +127,13 @@ export async function rawSocket(server: TestServer, token?: string, cursor?: num
   }
   return socket;
 }
+
+/** Two users, Anna (owner) and Ben, in a direct chat, both connected. */
+export async function directChat(server: TestServer): Promise<{ anna: TestUser; ben: TestUser; chatId: string }> {
+  const anna = await createOwner(server, 'anna');
+  const ben = await createUser(server, anna, 'ben');
+  const chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
+  await anna.client.connect();
+  await ben.client.connect();
+  return { anna, ben, chatId };
+}

@@ -11,14 +11,17 @@ const Password = z.string().min(10, 'at least 10 characters').max(256);
 const DisplayName = z.string().trim().min(1).max(64);
 const DeviceName = z.string().trim().min(1).max(64);
 
-/** `POST /api/v1/setup`: create the owner with the one-time setup token. */
-export const SetupRequest = z.object({
+/** A new account with its first session: setup (owner) and invite acceptance share it. */
+const NewAccount = z.object({
   token: z.string().min(1).max(128),
   username: Username,
   displayName: DisplayName,
   password: Password,
   deviceName: DeviceName.optional(),
 });
+
+/** `POST /api/v1/setup`: create the owner with the one-time setup token. */
+export const SetupRequest = NewAccount;
 /** Body of `POST /api/v1/setup`. */
 export type SetupRequest = z.infer<typeof SetupRequest>;
 
@@ -60,14 +63,8 @@ export const InviteResponse = z.object({
 /** An invite link. */
 export type InviteResponse = z.infer<typeof InviteResponse>;
 
-/** `POST /api/v1/invites/accept`. */
-export const AcceptInviteRequest = z.object({
-  token: z.string().min(1).max(128),
-  username: Username,
-  displayName: DisplayName,
-  password: Password,
-  deviceName: DeviceName.optional(),
-});
+/** `POST /api/v1/invites/accept`: `token` is the invite token. */
+export const AcceptInviteRequest = NewAccount;
 /** Body of `POST /api/v1/invites/accept`. */
 export type AcceptInviteRequest = z.infer<typeof AcceptInviteRequest>;
 

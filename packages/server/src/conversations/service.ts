@@ -137,17 +137,7 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
           if (existing) return { result: await detail(s, existing) };
           const changeId = await allocateChangeIds(trx, 3);
           const at = now();
-          const row: ConversationRow = {
-            id: newId('c'),
-            kind: 'direct',
-            name: null,
-            direct_key: directKey,
-            created_by: actor.userId,
-            created_at: at,
-            last_seq: 0,
-            last_message_at: null,
-            change_id: changeId,
-          };
+          const row = conversationRow({ kind: 'direct', name: null, directKey, createdBy: actor.userId, at, changeId });
           const rows = [
             memberRow(row.id, actor.userId, { role: 'member', at, changeId: changeId + 1 }),
             memberRow(row.id, req.userId, { role: 'member', at, changeId: changeId + 2 }),
@@ -170,17 +160,14 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
         const s = conversationsStore(trx);
         const at = now();
         const changeId = await allocateChangeIds(trx, memberIds.length + 3);
-        const row: ConversationRow = {
-          id: newId('c'),
+        const row = conversationRow({
           kind: 'group',
           name: req.name,
-          direct_key: null,
-          created_by: actor.userId,
-          created_at: at,
-          last_seq: 0,
-          last_message_at: null,
-          change_id: changeId,
-        };
+          directKey: null,
+          createdBy: actor.userId,
+          at,
+          changeId,
+        });
         const rows = [
           memberRow(row.id, actor.userId, { role: 'admin', at, changeId: changeId + 1 }),
           ...memberIds.map((id, i) => memberRow(row.id, id, { role: 'member', at, changeId: changeId + 2 + i })),
@@ -321,6 +308,27 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
     },
 
     peersOf: (userId: string) => store.peersOf(userId),
+  };
+}
+
+function conversationRow(c: {
+  kind: 'direct' | 'group';
+  name: string | null;
+  directKey: string | null;
+  createdBy: string;
+  at: number;
+  changeId: number;
+}): ConversationRow {
+  return {
+    id: newId('c'),
+    kind: c.kind,
+    name: c.name,
+    direct_key: c.directKey,
+    created_by: c.createdBy,
+    created_at: c.at,
+    last_seq: 0,
+    last_message_at: null,
+    change_id: c.changeId,
   };
 }
 

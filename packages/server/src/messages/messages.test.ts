@@ -1,6 +1,6 @@
 import type { Message } from '@kurier/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOwner, createUser, rawSocket, type TestUser, until } from '../../../../test/factories.js';
+import { createUser, directChat, rawSocket, type TestUser, until } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 
 describe.each(DIALECTS)('messages on %s', (dialect) => {
@@ -12,11 +12,7 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
   beforeEach(async (ctx) => {
     if (!dialectAvailable(dialect)) return ctx.skip();
     server = await startServer({ dialect });
-    anna = await createOwner(server, 'anna');
-    ben = await createUser(server, anna, 'ben');
-    chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
-    await anna.client.connect();
-    await ben.client.connect();
+    ({ anna, ben, chatId } = await directChat(server));
   });
 
   afterEach(async () => {

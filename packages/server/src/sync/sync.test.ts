@@ -1,15 +1,7 @@
 import type { Member, Message } from '@kurier/protocol';
 import { MemoryStorage } from '@kurier/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createOwner,
-  createUser,
-  newClient,
-  rawSocket,
-  secondDevice,
-  type TestUser,
-  until,
-} from '../../../../test/factories.js';
+import { directChat, newClient, rawSocket, secondDevice, type TestUser, until } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 
 describe.each(DIALECTS)('sync on %s', (dialect) => {
@@ -21,10 +13,9 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   beforeEach(async (ctx) => {
     if (!dialectAvailable(dialect)) return ctx.skip();
     server = await startServer({ dialect });
-    anna = await createOwner(server, 'anna');
-    ben = await createUser(server, anna, 'ben');
-    chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
-    await anna.client.connect();
+    ({ anna, ben, chatId } = await directChat(server));
+    // Most sync tests start with Ben away.
+    ben.client.close();
   });
 
   afterEach(async () => {
