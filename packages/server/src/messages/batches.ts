@@ -40,12 +40,11 @@ export async function commitSends(
   { trx, items }: { trx: Kysely<DB>; items: readonly SendItem[] },
 ): Promise<{ results: Result<Message>[]; created: Message[] }> {
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
-  const senderIds = [...new Set(items.map((i) => i.senderId))];
   const isMember = new Set(
-    (await s.activeMemberships(conversationIds, senderIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
+    (await s.activeMemberships(conversationIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
   );
   const stored = new Map(
-    (await s.byClientIds(senderIds, [...new Set(items.map((i) => i.clientMsgId))])).map((r) => [
+    (await s.byClientIds([...new Set(items.map((i) => i.clientMsgId))])).map((r) => [
       pairKey(r.sender_id, r.client_msg_id ?? ''),
       presentMessage(r),
     ]),
@@ -140,9 +139,8 @@ export async function commitReceipts(
     wanted.set(key, w);
   }
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
-  const userIds = [...new Set(items.map((i) => i.userId))];
   const current = new Map(
-    (await s.activeMemberships(conversationIds, userIds)).map((r) => [pairKey(r.conversation_id, r.user_id), r]),
+    (await s.activeMemberships(conversationIds)).map((r) => [pairKey(r.conversation_id, r.user_id), r]),
   );
   const lastSeq = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
   const results = items.map((item) =>

@@ -28,24 +28,22 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
     byIds: async (ids: readonly string[]) =>
       ids.length === 0 ? [] : db.selectFrom('messages').selectAll().where('id', 'in', ids).execute(),
 
-    /** Messages by sender and client id; the caller matches exact pairs. */
-    byClientIds: async (senderIds: readonly string[], clientMsgIds: readonly string[]) =>
+    /**
+     * Messages with these client ids (any sender); the caller matches exact (sender, id) pairs.
+     * Filtering on client ids alone walks the (client_msg_id, sender_id) index once per id,
+     * where adding `sender_id in (…)` made SQLite probe every sender × id combination.
+     */
+    byClientIds: async (clientMsgIds: readonly string[]) =>
       clientMsgIds.length === 0
         ? []
-        : db
-            .selectFrom('messages')
-            .selectAll()
-            .where('sender_id', 'in', senderIds)
-            .where('client_msg_id', 'in', clientMsgIds)
-            .execute(),
+        : db.selectFrom('messages').selectAll().where('client_msg_id', 'in', clientMsgIds).execute(),
 
-    /** Active memberships among the given conversations and users. */
-    activeMemberships: async (conversationIds: readonly string[], userIds: readonly string[]) =>
+    /** Active memberships of the given conversations; the caller picks the users it needs. */
+    activeMemberships: async (conversationIds: readonly string[]) =>
       db
         .selectFrom('members')
         .select(['conversation_id', 'user_id', 'role', 'delivered_seq', 'read_seq'])
         .where('conversation_id', 'in', conversationIds)
-        .where('user_id', 'in', userIds)
         .where('left_at', 'is', null)
         .execute(),
 

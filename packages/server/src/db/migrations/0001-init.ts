@@ -101,7 +101,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('deleted_at', big)
     .addColumn('change_id', big, (c) => c.notNull())
     .addUniqueConstraint('messages_conversation_seq', ['conversation_id', 'seq'])
-    .addUniqueConstraint('messages_sender_client_msg', ['sender_id', 'client_msg_id'])
+    .addUniqueConstraint('messages_client_msg_sender', ['client_msg_id', 'sender_id'])
     .execute();
   await db.schema
     .createIndex('messages_conversation_change')
