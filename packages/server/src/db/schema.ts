@@ -76,6 +76,8 @@ export interface MembersTable {
 }
 
 export interface MessagesTable {
+  /** Internal integer key (FTS rowid); never on the wire. */
+  pk: Generated<number>;
   id: string;
   conversation_id: string;
   seq: number;
@@ -98,6 +100,3 @@ export interface ReactionsTable {
   emoji: string;
   created_at: number;
 }
-
-/** Helper for tables with generated columns (none yet; kept for later migrations). */
-export type _Generated<T> = Generated<T>;

@@ -104,9 +104,9 @@ export async function commitSends(
     (created[i] as Message).changeId = firstChange + i;
   });
   await s.insertMany(rows);
-  const last = new Map<string, MessageRow>();
-  for (const row of rows) last.set(row.conversation_id, row);
-  for (const row of last.values()) await s.advanceConversation(row.conversation_id, row.seq, row.created_at);
+  const last = new Map<string, { id: string; seq: number; at: number }>();
+  for (const row of rows) last.set(row.conversation_id, { id: row.conversation_id, seq: row.seq, at: row.created_at });
+  await s.advanceConversations([...last.values()]);
   return { results, created };
 }
 

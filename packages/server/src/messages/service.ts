@@ -188,7 +188,7 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
         change_id: input.changeId,
       };
       await s.insertMany([row]);
-      await s.advanceConversation(input.conversationId, row.seq, at);
+      await s.advanceConversations([{ id: input.conversationId, seq: row.seq, at }]);
       return presentMessage(row);
     },
 

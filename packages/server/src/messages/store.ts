@@ -1,8 +1,11 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { Dialect } from '../db/index.js';
 import type { DB, MessagesTable, ReactionsTable } from '../db/schema.js';
 
-export type MessageRow = Selectable<MessagesTable>;
+/** A stored message without its internal key: what services and presenters handle. */
+export type MessageRow = Omit<Selectable<MessagesTable>, 'pk'>;
+/** A message about to be inserted. */
+export type NewMessageRow = Omit<Insertable<MessagesTable>, 'pk'> & MessageRow;
 export type ReactionRow = Selectable<ReactionsTable>;
 
 // SQLite allows 32,766 bound variables per statement; 13 columns × 1,000 rows stays well below.
@@ -14,7 +17,7 @@ const INSERT_CHUNK = 1_000;
  */
 export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
   return {
-    insertMany: async (rows: MessageRow[]) => {
+    insertMany: async (rows: NewMessageRow[]) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await db
           .insertInto('messages')
@@ -50,8 +53,26 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
     lastSeqs: async (conversationIds: readonly string[]) =>
       db.selectFrom('conversations').select(['id', 'last_seq', 'kind']).where('id', 'in', conversationIds).execute(),
 
-    advanceConversation: (id: string, lastSeq: number, at: number) =>
-      db.updateTable('conversations').set({ last_seq: lastSeq, last_message_at: at }).where('id', '=', id).execute(),
+    /** Moves each conversation's last seq and time forward in one statement per chunk. */
+    advanceConversations: async (updates: readonly { id: string; seq: number; at: number }[]) => {
+      for (let i = 0; i < updates.length; i += INSERT_CHUNK) {
+        const chunk = updates.slice(i, i + INSERT_CHUNK);
+        const cases = (pick: (u: (typeof chunk)[number]) => number) =>
+          sql<number>`case id ${sql.join(
+            chunk.map((u) => sql`when ${u.id} then cast(${pick(u)} as bigint)`),
+            sql` `,
+          )} end`;
+        await db
+          .updateTable('conversations')
+          .set({ last_seq: cases((u) => u.seq), last_message_at: cases((u) => u.at) })
+          .where(
+            'id',
+            'in',
+            chunk.map((u) => u.id),
+          )
+          .execute();
+      }
+    },
 
     updateMessage: (id: string, patch: Partial<Omit<MessageRow, 'id'>>) =>
       db.updateTable('messages').set(patch).where('id', '=', id).execute(),
@@ -121,8 +142,7 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
       }
       const { rows } = await sql<MessageRow>`
         select messages.* from messages_fts
-        join messages_fts_map map on map.fts_rowid = messages_fts.rowid
-        join messages on messages.id = map.message_id
+        join messages on messages.pk = messages_fts.rowid
         where messages_fts match ${ftsQuery(query)}
           and messages.conversation_id in (${sql.join(conversationIds)})
           and messages.deleted_at is null

@@ -87,7 +87,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 
   await db.schema
     .createTable('messages')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    // An integer key the FTS index can point at (SQLite rowid alias); the public id is `id`.
+    .addColumn('pk', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
+      dialect === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey(),
+    )
+    .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id'))
     .addColumn('seq', big, (c) => c.notNull())
     .addColumn('sender_id', 'text', (c) => c.notNull())
@@ -122,21 +126,16 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     // 'simple' keeps German and English words unstemmed: one index serves both languages.
     await sql`create index messages_fts on messages using gin (to_tsvector('simple', coalesce(text, '')))`.execute(db);
   } else {
-    // FTS5 keyed by its own integer rowid plus a map to our text ids: external-content FTS
-    // would need a stable integer rowid on messages, which VACUUM does not promise.
-    await sql`create virtual table messages_fts using fts5(text, tokenize = 'unicode61 remove_diacritics 2')`.execute(
+    // External-content FTS5 over messages.pk: the index stores no second copy of the text.
+    await sql`create virtual table messages_fts using fts5(text, content = 'messages', content_rowid = 'pk', tokenize = 'unicode61 remove_diacritics 2')`.execute(
       db,
     );
-    await sql`create table messages_fts_map (message_id text primary key, fts_rowid integer not null)`.execute(db);
     await sql`create trigger messages_fts_insert after insert on messages when new.text is not null begin
-      insert into messages_fts (text) values (new.text);
-      insert into messages_fts_map (message_id, fts_rowid) values (new.id, last_insert_rowid());
+      insert into messages_fts (rowid, text) values (new.pk, new.text);
     end`.execute(db);
     await sql`create trigger messages_fts_update after update of text on messages begin
-      delete from messages_fts where rowid = (select fts_rowid from messages_fts_map where message_id = old.id);
-      delete from messages_fts_map where message_id = old.id;
-      insert into messages_fts (text) select new.text where new.text is not null;
-      insert into messages_fts_map (message_id, fts_rowid) select new.id, last_insert_rowid() where new.text is not null;
+      insert into messages_fts (messages_fts, rowid, text) select 'delete', old.pk, old.text where old.text is not null;
+      insert into messages_fts (rowid, text) select new.pk, new.text where new.text is not null;
     end`.execute(db);
   }
 }
