@@ -7,8 +7,8 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newClient, PASSWORD } from '../../../test/factories.js';
 import { startServer, type TestServer } from '../../../test/harness.js';
+import { BIN, kurierCommand } from '../../../test/server-process.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'kurier.js');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -18,13 +18,7 @@ function tempDir(): string {
   return dir;
 }
 
-function kurier(args: string[], env: Record<string, string>, input?: string): string {
-  return execFileSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, KURIER_LOG_LEVEL: 'silent', ...env },
-    input,
-    encoding: 'utf8',
-  });
-}
+const kurier = kurierCommand;
 
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
