@@ -108,6 +108,20 @@ export function accountsService({ db, bus, sessionTtlMs, publicUrl, now = Date.n
       return row;
     },
 
+    /** Creates a staff account directly (CLI and provisioning; the app uses invites). */
+    async createUser(input: { username: string; displayName: string; password: string; role: Role }): Promise<User> {
+      const row = await newUser(input);
+      await inTransaction(db, (s) => insertUniqueUser(s, row));
+      return presentUser(row);
+    },
+
+    /** Opens a session for a known user without a password (trusted callers: CLI, provisioning). */
+    async issueSession(userId: string, deviceName: string): Promise<AuthResponse> {
+      const user = await store.userById(userId);
+      if (!user) throw new KurierError('USER_NOT_FOUND');
+      return openSession(user, deviceName);
+    },
+
     async login(input: LoginRequest): Promise<AuthResponse> {
       const user = await store.userByUsername(input.username.toLowerCase());
       // Verify against a dummy hash for unknown users so timing does not reveal who exists.

@@ -1,0 +1,235 @@
+import { BenchClient, body, connectAll, countMessages, type Frame, isAck, percentile } from './client.js';
+import type { Target } from './target.js';
+
+/** Durations and sizes; `quick` keeps the whole run under two minutes. */
+export interface Options {
+  quick: boolean;
+}
+
+/** Metrics of one scenario on one target. */
+export type Metrics = Record<string, number>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const messageCount = (f: Frame) =>
+  f.type === 'changes' ? (f.changes as { kind: string }[]).filter((c) => c.kind === 'message').length : 0;
+
+async function pairs(target: Target, count: number) {
+  const provisioned = await target.provision({
+    users: count * 2,
+    devicesPerUser: 1,
+    conversations: Array.from({ length: count }, (_, i) => ({ members: [2 * i, 2 * i + 1] })),
+  });
+  const clients = await connectAll(
+    target.url,
+    provisioned.tokens.map((t) => t[0] as string),
+  );
+  return { clients, conversationIds: provisioned.conversationIds };
+}
+
+function closeAll(clients: BenchClient[]): void {
+  for (const c of clients) c.close();
+}
+
+/** 1:1 relay at saturation: 200 pairs, each sender keeps `window` messages in flight. */
+export async function relayThroughput(target: Target, opts: Options): Promise<Metrics> {
+  const { clients, conversationIds } = await pairs(target, 200);
+  const window = 4;
+  let acks = 0;
+  let deliveries = 0;
+  let running = true;
+  conversationIds.forEach((conversationId, i) => {
+    const sender = clients[2 * i] as BenchClient;
+    const receiver = clients[2 * i + 1] as BenchClient;
+    sender.onRaw = (raw) => {
+      if (!isAck(raw)) return;
+      acks++;
+      if (running) sender.send(conversationId, body(performance.now()));
+    };
+    receiver.onRaw = (raw) => {
+      deliveries += countMessages(raw);
+    };
+    for (let k = 0; k < window; k++) sender.send(conversationId, body(performance.now()));
+  });
+  await sleep(opts.quick ? 1500 : 3000);
+  const [a0, d0, t0] = [acks, deliveries, performance.now()];
+  await sleep(opts.quick ? 3000 : 10_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const result = {
+    messagesPerSecond: Math.round((acks - a0) / seconds),
+    deliveriesPerSecond: Math.round((deliveries - d0) / seconds),
+  };
+  running = false;
+  await sleep(500);
+  closeAll(clients);
+  return result;
+}
+
+/** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s. */
+export async function relayLatency(target: Target, opts: Options): Promise<Metrics> {
+  const { clients, conversationIds } = await pairs(target, 200);
+  const latencies: number[] = [];
+  let measuring = false;
+  let sent = 0;
+  const timers: NodeJS.Timeout[] = [];
+  conversationIds.forEach((conversationId, i) => {
+    const sender = clients[2 * i] as BenchClient;
+    const receiver = clients[2 * i + 1] as BenchClient;
+    receiver.onFrame = (f) => {
+      if (!measuring || f.type !== 'changes') return;
+      const now = performance.now();
+      for (const c of f.changes as { kind: string; message?: { text: string } }[]) {
+        if (c.kind === 'message' && c.message) latencies.push(now - Number(c.message.text.split('|')[0]));
+      }
+    };
+    // Spread the senders over the 40 ms period so the offered load is smooth.
+    const start = setTimeout(
+      () => {
+        timers.push(
+          setInterval(() => {
+            sent++;
+            sender.send(conversationId, body(performance.now()));
+          }, 40),
+        );
+      },
+      (i * 40) / 200,
+    );
+    timers.push(start);
+  });
+  await sleep(opts.quick ? 1500 : 3000);
+  measuring = true;
+  const s0 = sent;
+  const t0 = performance.now();
+  await sleep(opts.quick ? 3000 : 10_000);
+  measuring = false;
+  const offered = Math.round((sent - s0) / ((performance.now() - t0) / 1000));
+  for (const t of timers) clearInterval(t);
+  await sleep(300);
+  closeAll(clients);
+  return {
+    offeredPerSecond: offered,
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    samples: latencies.length,
+  };
+}
+
+/** Group fan-out: one 100-member group, 10 members sending with 4 in flight each. */
+export async function groupFanout(target: Target, opts: Options): Promise<Metrics> {
+  const provisioned = await target.provision({
+    users: 100,
+    devicesPerUser: 1,
+    conversations: [{ members: Array.from({ length: 100 }, (_, i) => i) }],
+  });
+  const conversationId = provisioned.conversationIds[0] as string;
+  const clients = await connectAll(
+    target.url,
+    provisioned.tokens.map((t) => t[0] as string),
+  );
+  let deliveries = 0;
+  let running = true;
+  clients.forEach((c, i) => {
+    c.onRaw = (raw) => {
+      deliveries += countMessages(raw);
+      if (i < 10 && running && isAck(raw)) c.send(conversationId, body(performance.now()));
+    };
+    if (i < 10) for (let k = 0; k < 4; k++) c.send(conversationId, body(performance.now()));
+  });
+  await sleep(opts.quick ? 1500 : 3000);
+  const [d0, t0] = [deliveries, performance.now()];
+  await sleep(opts.quick ? 3000 : 10_000);
+  const result = { deliveriesPerSecond: Math.round((deliveries - d0) / ((performance.now() - t0) / 1000)) };
+  running = false;
+  await sleep(500);
+  closeAll(clients);
+  return result;
+}
+
+/**
+ * Reconnect storm: 1,000 devices (200 users × 5, in 20 groups of 10) go away, 20 messages are sent
+ * to each group, then all reconnect at once with their cursor: time until every device has its
+ * 20 messages. The baseline has no storage, so for it this measures reconnect + welcome only.
+ */
+export async function reconnectStorm(target: Target, _opts: Options): Promise<Metrics> {
+  const groups = Array.from({ length: 20 }, (_, g) => ({ members: Array.from({ length: 10 }, (_, k) => g * 10 + k) }));
+  const provisioned = await target.provision({ users: 200, devicesPerUser: 6, conversations: groups });
+  const devices = provisioned.tokens.flatMap((t) => t.slice(0, 5));
+  const first = await connectAll(target.url, devices);
+  const cursors = new Map<string, number>();
+  first.forEach((c, i) => {
+    cursors.set(devices[i] as string, c.cursor);
+    c.close();
+  });
+  // One extra device per group writes the 20 messages while the others are away.
+  const senders = await connectAll(
+    target.url,
+    groups.map((g) => provisioned.tokens[g.members[0] as number]?.[5] as string),
+  );
+  await Promise.all(
+    senders.map(
+      (s, g) =>
+        new Promise<void>((resolve) => {
+          let acked = 0;
+          s.onFrame = (f) => {
+            if (f.type === 'ack' && ++acked === 20) resolve();
+          };
+          for (let k = 0; k < 20; k++) s.send(provisioned.conversationIds[g] as string, body(performance.now()));
+        }),
+    ),
+  );
+  closeAll(senders);
+  const expected = target.kind === 'kurier' ? 20 : 0;
+  const t0 = performance.now();
+  const synced = await Promise.all(
+    devices.map((token) => syncOne(target.url, token, { cursor: cursors.get(token) ?? 0, expected })),
+  );
+  const ms = performance.now() - t0;
+  return { clients: devices.length, allSyncedMs: Math.round(ms), messagesReceived: synced.reduce((a, b) => a + b, 0) };
+}
+
+async function syncOne(
+  url: string,
+  token: string,
+  { cursor, expected }: { cursor: number; expected: number },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    let done = expected === 0;
+    BenchClient.connect(url, token, expected === 0 ? undefined : cursor).then((c) => {
+      const finish = () => {
+        c.close();
+        resolve(received);
+      };
+      if (done) return finish();
+      c.onFrame = (f) => {
+        received += messageCount(f);
+        if (f.type === 'changes' && f.done === true && f.live === false) done = true;
+        if (done && received >= expected) finish();
+      };
+    }, reject);
+  });
+}
+
+/** Server RSS per idle authenticated connection, 2,000 connections. */
+export async function idleMemory(target: Target, _opts: Options): Promise<Metrics> {
+  const provisioned = await target.provision({ users: 200, devicesPerUser: 10, conversations: [] });
+  await sleep(1000);
+  const before = await target.rss();
+  const clients = await connectAll(target.url, provisioned.tokens.flat());
+  await sleep(2000);
+  const after = await target.rss();
+  closeAll(clients);
+  return {
+    connections: clients.length,
+    rssBeforeMiB: mib(before),
+    rssAfterMiB: mib(after),
+    bytesPerConnection: Math.round((after - before) / clients.length),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function mib(n: number): number {
+  return round(n / 1024 / 1024);
+}
