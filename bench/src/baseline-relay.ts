@@ -24,8 +24,8 @@ wss.on('connection', (ws) => {
     if (frame.type === 'hello') {
       user = tokens.get(frame.token as string) ?? -1;
       if (user < 0) return ws.close(4401);
-      let set = sockets.get(user);
-      if (!set) sockets.set(user, (set = new Set()));
+      const set = sockets.get(user) ?? new Set<WebSocket>();
+      sockets.set(user, set);
       set.add(ws);
       ws.send(
         JSON.stringify({
