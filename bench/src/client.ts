@@ -26,7 +26,12 @@ export class BenchClient {
   }
 
   /** Opens a socket, says hello and resolves on welcome (and on `done` when a cursor is given). */
-  static async connect(url: string, token: string, cursor?: number): Promise<BenchClient> {
+  static async connect(
+    url: string,
+    token: string,
+    opts: { cursor?: number; onFrame?: (frame: Frame) => void } = {},
+  ): Promise<BenchClient> {
+    const { cursor } = opts;
     const ws = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -37,13 +42,14 @@ export class BenchClient {
       client.onFrame = (f) => {
         if (f.type !== 'welcome') return;
         client.cursor = f.cursor as number;
+        // Catch-up frames can arrive in the same read as the welcome: hand over right here.
+        client.onFrame = opts.onFrame ?? (() => {});
         resolve();
       };
       ws.send(
         JSON.stringify({ type: 'hello', protocolVersion: 1, token, ...(cursor !== undefined ? { cursor } : {}) }),
       );
     });
-    client.onFrame = () => {};
     return client;
   }
 

@@ -191,22 +191,25 @@ async function syncOne(
   token: string,
   { cursor, expected }: { cursor: number; expected: number },
 ): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let received = 0;
-    let done = expected === 0;
-    BenchClient.connect(url, token, expected === 0 ? undefined : cursor).then((c) => {
-      const finish = () => {
-        c.close();
-        resolve(received);
-      };
-      if (done) return finish();
-      c.onFrame = (f) => {
-        received += messageCount(f);
-        if (f.type === 'changes' && f.done === true && f.live === false) done = true;
-        if (done && received >= expected) finish();
-      };
-    }, reject);
+  if (expected === 0) {
+    (await BenchClient.connect(url, token)).close();
+    return 0;
+  }
+  let received = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
   });
+  const client = await BenchClient.connect(url, token, {
+    cursor,
+    onFrame: (f) => {
+      received += messageCount(f);
+      if (f.type === 'changes' && f.done === true && f.live === false) finish();
+    },
+  });
+  await finished;
+  client.close();
+  return received;
 }
 
 /** Server RSS per idle authenticated connection, 2,000 connections. */
