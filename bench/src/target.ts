@@ -20,8 +20,11 @@ export class Target {
   /** Starts the server process and waits until it listens. */
   static async start(kind: TargetKind): Promise<Target> {
     const entry = join(import.meta.dirname, kind === 'kurier' ? 'kurier-server.ts' : 'baseline-relay.ts');
+    // KURIER_BENCH_PROFILE=dir writes a V8 CPU profile of each Kurier server process there.
+    const dir = process.env.KURIER_BENCH_PROFILE;
+    const profile = dir && kind === 'kurier' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
     const child = fork(entry, [], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
+      execArgv: ['--expose-gc', ...profile, '--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const target = new Target(kind, child);

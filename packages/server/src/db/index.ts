@@ -40,13 +40,41 @@ function openSqlite(path: string): Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
     sqlite,
     close: () => db.destroy(),
   };
+}
+
+// Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the most
+// recent ones by SQL text. Safe because Kysely runs one statement at a time per connection.
+const STATEMENT_CACHE = 256;
+
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (stmt) {
+          // Re-insert to keep the map in least-recently-used order.
+          cache.delete(source);
+        } else {
+          stmt = target.prepare(source);
+          if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+        }
+        cache.set(source, stmt);
+        return stmt;
+      };
+    },
+  });
 }
 
 function openPostgres(url: string): Database {

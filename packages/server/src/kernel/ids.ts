@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** A new opaque id with a type prefix, e.g. `m_3kD9…`: 96 random bits, URL-safe. */
+/**
+ * A new opaque id with a type prefix, e.g. `m_mf3k2…`: a millisecond timestamp (base 36, sorts
+ * until the year 5188) then 72 random bits. Time-ordered ids land at the right edge of the
+ * primary-key B-tree instead of at a random page, which makes batched inserts much cheaper.
+ */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+  return `${prefix}_${Date.now().toString(36).padStart(9, '0')}${randomBytes(9).toString('base64url')}`;
 }
 
 /** A new secret token (session, invite, setup): 256 random bits. */

@@ -55,6 +55,7 @@ export class RealtimeSession implements HubConnection {
   #lastRateError = 0;
   readonly #helloTimer: NodeJS.Timeout;
   #expiryTimer: NodeJS.Timeout | null = null;
+  #corked = false;
 
   constructor(socket: WebSocket, deps: RealtimeDeps) {
     this.#socket = socket;
@@ -76,10 +77,28 @@ export class RealtimeSession implements HubConnection {
     const state = this.#state;
     if (state.kind === 'syncing') {
       if (frame.type === 'changes') state.buffered.push({ cursor: frame.cursor, data });
-      else this.#socket.send(data);
+      else this.#write(data);
     } else if (state.kind === 'live') {
-      this.#socket.send(data);
+      this.#write(data);
     }
+  }
+
+  /**
+   * Writes a frame, corking the TCP socket until the current tick ends: a batch commit sends
+   * hundreds of acks and events, and one writev per connection beats one per frame.
+   */
+  #write(data: string): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) return;
+    const tcp = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (tcp && !this.#corked) {
+      this.#corked = true;
+      tcp.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        tcp.uncork();
+      });
+    }
+    this.#socket.send(data);
   }
 
   revoke(): void {
@@ -97,7 +116,7 @@ export class RealtimeSession implements HubConnection {
   }
 
   #send(frame: ServerFrame): void {
-    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(frame));
+    this.#write(JSON.stringify(frame));
   }
 
   #fail(code: ErrorCode, opts: { id?: string | null; close?: boolean; message?: string } = {}): void {
@@ -247,7 +266,7 @@ export class RealtimeSession implements HubConnection {
     const syncing = this.#state;
     if (syncing.kind !== 'syncing') return;
     for (const b of syncing.buffered) {
-      if (position === null || b.cursor > position) this.#socket.send(b.data);
+      if (position === null || b.cursor > position) this.#write(b.data);
     }
     this.#state = { kind: 'live', actor };
   }
