@@ -1,3 +1,4 @@
+import { newClientMsgId } from '@kurier/sdk';
 import WebSocket from 'ws';
 
 /** A frame as the bench reads it (the generator does not validate: it only counts). */
@@ -57,9 +58,7 @@ export class BenchClient {
   send(conversationId: string, text: string): void {
     this.#next += 1;
     const id = `r${this.#next}`;
-    this.ws.send(
-      JSON.stringify({ type: 'send', id, conversationId, clientMsgId: `${process.pid}-${id}-${Math.random()}`, text }),
-    );
+    this.ws.send(JSON.stringify({ type: 'send', id, conversationId, clientMsgId: newClientMsgId(), text }));
   }
 
   close(): void {

@@ -268,7 +268,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   ): Promise<Message> {
     await this.#load();
     const entry: OutboxEntry = {
-      clientMsgId: opts.clientMsgId ?? randomId(),
+      clientMsgId: opts.clientMsgId ?? newClientMsgId(),
       conversationId,
       text,
       createdAt: Date.now(),
@@ -474,6 +474,13 @@ function enc(s: string): string {
   return encodeURIComponent(s);
 }
 
-function randomId(): string {
-  return globalThis.crypto.randomUUID();
+/**
+ * A client message id: time first, then randomness. The server indexes these; ids that grow
+ * with time append to the index instead of touching a random page per message.
+ */
+export function newClientMsgId(): string {
+  const random = globalThis.crypto.getRandomValues(new Uint8Array(10));
+  let tail = '';
+  for (const b of random) tail += b.toString(16).padStart(2, '0');
+  return `${Date.now().toString(36).padStart(9, '0')}-${tail}`;
 }

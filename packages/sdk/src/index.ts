@@ -6,7 +6,7 @@
  * import WebSocket from 'ws'; // Node 20 only; browsers and Node 22+ have a global WebSocket
  * const client = new KurierClient({ baseUrl: 'http://localhost:3000', WebSocket });
  */
-export { type ClientEvents, KurierClient } from './client.js';
+export { type ClientEvents, KurierClient, newClientMsgId } from './client.js';
 export type { ConnectionState } from './connection.js';
 export { KurierApiError } from './errors.js';
 export {
