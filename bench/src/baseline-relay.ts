@@ -94,7 +94,7 @@ process.on('message', (m: { type: 'provision'; request: ProvisionRequest } | { t
   if (m.type === 'provision') send({ type: 'provisioned', result: provision(m.request) });
   if (m.type === 'gc') {
     globalThis.gc?.();
-    send({ type: 'gc-done' });
+    send({ type: 'gc-done', heapUsed: process.memoryUsage().heapUsed });
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -54,7 +54,7 @@ async function provision(req: ProvisionRequest): Promise<Provisioned> {
 process.on('message', (m: { type: 'provision'; request: ProvisionRequest } | { type: 'gc' }) => {
   if (m.type === 'gc') {
     globalThis.gc?.();
-    send({ type: 'gc-done' });
+    send({ type: 'gc-done', heapUsed: process.memoryUsage().heapUsed });
     return;
   }
   provision(m.request).then(

@@ -46,13 +46,14 @@ export class Target {
     return answer.result;
   }
 
-  /** Resident set size of the server process in bytes, after a full GC there. */
-  async rss(): Promise<number> {
+  /** Resident set size and V8 heap in use of the server process in bytes, after a full GC there. */
+  async memory(): Promise<{ rss: number; heapUsed: number }> {
     this.#child.send({ type: 'gc' });
-    await this.#next();
+    const answer = await this.#next();
+    const heapUsed = answer.type === 'gc-done' ? answer.heapUsed : 0;
     const status = readFileSync(`/proc/${this.#child.pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return kb * 1024;
+    return { rss: kb * 1024, heapUsed };
   }
 
   async stop(): Promise<void> {

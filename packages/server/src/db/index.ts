@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer } from './checkpointer.js';
 import * as init from './migrations/0001-init.js';
 import type { DB } from './schema.js';
 
@@ -41,11 +42,19 @@ function openSqlite(path: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  if (path === ':memory:') return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  // Checkpoints happen in a worker (db/checkpointer.ts); the writer only checkpoints itself as a
+  // safety net when the WAL grows past ~64 MiB.
+  sqlite.pragma('wal_autocheckpoint = 16000');
+  const checkpointer = startCheckpointer(path);
   return {
     db,
     dialect: 'sqlite',
     sqlite,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer.stop();
+      await db.destroy();
+    },
   };
 }
 

@@ -3,8 +3,8 @@ import type { ServerFrame } from '@kurier/protocol';
 
 /** What domains announce after a commit; the realtime hub listens. Redis carries it when scaled out. */
 export interface BusEvents {
-  /** Frame for every connection of these users (optionally except one session). */
-  deliver: [{ userIds: readonly string[]; frame: ServerFrame; exceptSessionId?: string }];
+  /** Frame for every connection of these users. */
+  deliver: [{ userIds: readonly string[]; frame: ServerFrame }];
   /** These sessions were revoked: close their connections. */
   sessionsRevoked: [{ sessionIds: readonly string[] }];
   /** Membership of a conversation changed: drop cached member lists. */

@@ -15,13 +15,13 @@ export class Hub {
   readonly #byUser = new Map<string, Set<HubConnection>>();
 
   constructor(bus: Bus) {
-    bus.on('deliver', ({ userIds, frame, exceptSessionId }) => {
+    bus.on('deliver', ({ userIds, frame }) => {
       let data: string | null = null;
       for (const userId of userIds) {
         const conns = this.#byUser.get(userId);
         if (!conns) continue;
         data ??= JSON.stringify(frame);
-        for (const conn of conns) if (conn.sessionId !== exceptSessionId) conn.deliver(frame, data);
+        for (const conn of conns) conn.deliver(frame, data);
       }
     });
     bus.on('sessionsRevoked', ({ sessionIds }) => {

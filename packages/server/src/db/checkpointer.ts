@@ -1,0 +1,30 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+// Runs in its own thread with its own connection. A checkpoint copies WAL pages into the
+// database file and fsyncs it; done by the writer's connection it would stall every send
+// queued behind that commit.
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+}, workerData.intervalMs);
+parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
+`;
+
+/** Checkpoints the WAL from a worker thread until stopped. */
+export function startCheckpointer(path: string, intervalMs = 1000): { stop(): Promise<void> } {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, driver } });
+  worker.unref();
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
