@@ -22,6 +22,8 @@ export function startCheckpointer(path: string, intervalMs = 1000): { stop(): Pr
   worker.unref();
   return {
     async stop() {
+      // Unreferenced, the worker would not keep the process alive long enough to say goodbye.
+      worker.ref();
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage('stop');
       await exited;
