@@ -69,8 +69,14 @@ export async function buildApp(config: Config): Promise<KurierApp> {
 
   const bus = new Bus();
   bus.setMaxListeners(50);
-  const writer = new Writer(db);
-  const accounts = accountsService({ db, bus, sessionTtlMs: config.sessionTtlMs, publicUrl });
+  const writer = new Writer(db, (err) => app.log.error({ err }, 'publishing a committed change failed'));
+  const accounts = accountsService({
+    db,
+    bus,
+    sessionTtlMs: config.sessionTtlMs,
+    failedLoginsPerMinute: config.loginRatePerMinute,
+    publicUrl,
+  });
   const members = membership(conversationsStore(db), bus);
   const messages = messagesService({ db, dialect, writer, bus, membership: members });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
@@ -113,7 +119,8 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     },
     strictTransportSecurity: config.tls !== null,
   });
-  await app.register(rateLimit, { global: false });
+  // preHandler: the body is parsed by then, so limits can key on the submitted username.
+  await app.register(rateLimit, { global: false, hook: 'preHandler' });
   const auth = installHttpKernel(app, (token) => accounts.authenticate(token));
 
   app.get('/healthz', async () => ({

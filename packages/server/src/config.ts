@@ -27,7 +27,7 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   sessionTtlMs: number;
-  /** Login attempts per minute per IP and per username. */
+  /** Credential requests per minute per client address; also failed logins per username. */
   loginRatePerMinute: number;
   /** Sustained frames per second a WS connection may send (burst: twice that). */
   wsFramesPerSecond: number;

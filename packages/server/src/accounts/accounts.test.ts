@@ -70,7 +70,7 @@ describe('login and sessions', () => {
     expect(huge).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
   });
 
-  it('rate-limits login attempts per IP and username', async () => {
+  it('rate-limits login attempts per client address', async () => {
     const limited = await startServer({ config: { loginRatePerMinute: 3 } });
     try {
       const codes: number[] = [];
@@ -84,6 +84,30 @@ describe('login and sessions', () => {
         if (res.status === 429) expect(((await res.json()) as any).error.code).toBe('RATE_LIMITED');
       }
       expect(codes).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('limits failed logins per username even across client addresses', async () => {
+    const limited = await startServer({ config: { loginRatePerMinute: 3, trustProxy: true } });
+    try {
+      const codes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${limited.url}/api/v1/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}` },
+          body: JSON.stringify({ username: 'victim', password: `guess number ${i}` }),
+        });
+        codes.push(((await res.json()) as any).error.code);
+      }
+      expect(codes).toEqual([
+        'INVALID_CREDENTIALS',
+        'INVALID_CREDENTIALS',
+        'INVALID_CREDENTIALS',
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+      ]);
     } finally {
       await limited.close();
     }

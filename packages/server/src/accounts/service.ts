@@ -29,14 +29,34 @@ interface Deps {
   db: Kysely<DB>;
   bus: Bus;
   sessionTtlMs: number;
+  /** Failed logins per username and minute before further attempts are refused. */
+  failedLoginsPerMinute: number;
   publicUrl: () => string;
   now?: () => number;
 }
 
 /** Accounts: owner setup, login, sessions per device, invites, profile, passwords. */
-export function accountsService({ db, bus, sessionTtlMs, publicUrl, now = Date.now }: Deps) {
+export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, publicUrl, now = Date.now }: Deps) {
   const store = accountsStore(db);
   let setupToken: string | null = null;
+  // In memory on purpose: a restart forgiving failed attempts costs less than a write per guess.
+  const failures = new Map<string, { count: number; since: number }>();
+
+  function checkFailures(username: string): void {
+    const entry = failures.get(username);
+    if (!entry) return;
+    if (now() - entry.since > 60_000) failures.delete(username);
+    else if (entry.count >= failedLoginsPerMinute)
+      throw new KurierError('RATE_LIMITED', { message: 'Too many failed logins; wait a minute.' });
+  }
+
+  function recordFailure(username: string): void {
+    const entry = failures.get(username);
+    if (entry && now() - entry.since <= 60_000) entry.count += 1;
+    else failures.set(username, { count: 1, since: now() });
+    // Bounded: an attacker cycling usernames must not grow this without limit.
+    if (failures.size > 100_000) failures.delete(failures.keys().next().value as string);
+  }
 
   async function openSession(user: UserRow, deviceName: string | undefined): Promise<AuthResponse> {
     const token = newToken();
@@ -123,10 +143,16 @@ export function accountsService({ db, bus, sessionTtlMs, publicUrl, now = Date.n
     },
 
     async login(input: LoginRequest): Promise<AuthResponse> {
-      const user = await store.userByUsername(input.username.toLowerCase());
+      const username = input.username.toLowerCase();
+      checkFailures(username);
+      const user = await store.userByUsername(username);
       // Verify against a dummy hash for unknown users so timing does not reveal who exists.
       const ok = await verifyPassword(input.password, user?.password_hash ?? (await DUMMY_HASH_PROMISE));
-      if (!user || !ok || user.disabled_at !== null) throw new KurierError('INVALID_CREDENTIALS');
+      if (!user || !ok || user.disabled_at !== null) {
+        recordFailure(username);
+        throw new KurierError('INVALID_CREDENTIALS');
+      }
+      failures.delete(username);
       return openSession(user, input.deviceName);
     },
 

@@ -41,8 +41,11 @@ export class Writer {
   #running = false;
   #idle: (() => void)[] = [];
 
-  constructor(db: Kysely<DB>) {
+  readonly #onPublishError: (err: unknown) => void;
+
+  constructor(db: Kysely<DB>, onPublishError: (err: unknown) => void = () => {}) {
     this.#db = db;
+    this.#onPublishError = onPublishError;
   }
 
   /** Registers the handler for a batch kind. */
@@ -107,10 +110,22 @@ export class Writer {
   async #runTx(job: Extract<Job, { kind: 'tx' }>): Promise<void> {
     try {
       const committed = await this.#db.transaction().execute(job.run);
-      await committed.publish?.();
+      await this.#publish(committed.publish);
       job.settle.resolve(committed.result);
     } catch (err) {
       job.settle.reject(err);
+    }
+  }
+
+  /**
+   * Announces a commit. It is durable already, so a failure here must not fail (or, through the
+   * retry path, repeat) the job: clients catch up through sync. Never throws.
+   */
+  async #publish(publish: (() => void | Promise<void>) | undefined): Promise<void> {
+    try {
+      await publish?.();
+    } catch (err) {
+      this.#onPublishError(err);
     }
   }
 
@@ -129,7 +144,7 @@ export class Writer {
           jobs.map((j) => j.item),
         ),
       );
-      await out.publish?.();
+      await this.#publish(out.publish);
       out.results.forEach((r, i) => {
         const settle = jobs[i]?.settle;
         if (r.ok) settle?.resolve(r.value);
