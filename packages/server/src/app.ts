@@ -69,7 +69,10 @@ export async function buildApp(config: Config): Promise<KurierApp> {
 
   const bus = new Bus();
   bus.setMaxListeners(50);
-  const writer = new Writer(db, (err) => app.log.error({ err }, 'publishing a committed change failed'));
+  const writer = new Writer(db, {
+    ...(database.sync ? { sync: database.sync } : {}),
+    onPublishError: (err) => app.log.error({ err }, 'publishing a committed change failed'),
+  });
   const accounts = accountsService({
     db,
     bus,

@@ -24,28 +24,42 @@ interface Settle {
   reject: (err: unknown) => void;
 }
 
+/** Options of the writer. */
+export interface WriterOptions {
+  /**
+   * Makes every commit so far durable (SQLite: fdatasync of the WAL on the thread pool). Absent
+   * when a commit is durable by itself (PostgreSQL).
+   */
+  sync?: () => Promise<void>;
+  onPublishError?: (err: unknown) => void;
+}
+
 const MAX_BATCH = 2_000;
 
 /**
  * The single writer of change-producing transactions (group commit).
  *
- * Jobs run one at a time, and each job's events are published right after its commit and before
- * the next job starts, so live events leave the process in change-id order — the property sync
- * cursors rely on. Queued items of a batch kind (sends, receipts) are taken together into one
- * transaction: one fsync acknowledges hundreds of messages.
+ * Transactions run one at a time. A committed job then passes through one ordered pipeline:
+ * durable (one fsync covers every commit made before it started) → publish → settle. So nothing
+ * is acknowledged or shown to anyone before it is durable, live events leave in change-id order
+ * (what sync cursors rely on), and the next transaction runs while the previous one is fsynced.
+ * Queued items of a batch kind (sends, receipts) share one transaction.
  */
 export class Writer {
   readonly #db: Kysely<DB>;
   readonly #handlers = new Map<string, BatchHandler<unknown, unknown>>();
+  readonly #sync: (() => Promise<void>) | undefined;
+  readonly #onPublishError: (err: unknown) => void;
   #queue: Job[] = [];
   #running = false;
-  #idle: (() => void)[] = [];
+  #pipeline: Promise<void> = Promise.resolve();
+  #committed = 0;
+  #durable = 0;
 
-  readonly #onPublishError: (err: unknown) => void;
-
-  constructor(db: Kysely<DB>, onPublishError: (err: unknown) => void = () => {}) {
+  constructor(db: Kysely<DB>, options: WriterOptions = {}) {
     this.#db = db;
-    this.#onPublishError = onPublishError;
+    this.#sync = options.sync;
+    this.#onPublishError = options.onPublishError ?? (() => {});
   }
 
   /** Registers the handler for a batch kind. */
@@ -69,10 +83,10 @@ export class Writer {
     });
   }
 
-  /** Resolves once every queued job has committed (graceful shutdown). */
-  drain(): Promise<void> {
-    if (!this.#running && this.#queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  /** Resolves once every queued job is durable, published and settled (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.#running || this.#queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.#pipeline;
   }
 
   #kick(): void {
@@ -93,7 +107,6 @@ export class Writer {
       }
     }
     this.#running = false;
-    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   #takeBatch(key: string): Extract<Job, { kind: 'batch' }>[] {
@@ -108,25 +121,14 @@ export class Writer {
   }
 
   async #runTx(job: Extract<Job, { kind: 'tx' }>): Promise<void> {
+    let committed: Committed<unknown>;
     try {
-      const committed = await this.#db.transaction().execute(job.run);
-      await this.#publish(committed.publish);
-      job.settle.resolve(committed.result);
+      committed = await this.#db.transaction().execute(job.run);
     } catch (err) {
       job.settle.reject(err);
+      return;
     }
-  }
-
-  /**
-   * Announces a commit. It is durable already, so a failure here must not fail (or, through the
-   * retry path, repeat) the job: clients catch up through sync. Never throws.
-   */
-  async #publish(publish: (() => void | Promise<void>) | undefined): Promise<void> {
-    try {
-      await publish?.();
-    } catch (err) {
-      this.#onPublishError(err);
-    }
+    this.#afterCommit(committed.publish, [() => job.settle.resolve(committed.result)], [job.settle]);
   }
 
   async #runBatch(jobs: Extract<Job, { kind: 'batch' }>[]): Promise<void> {
@@ -137,19 +139,14 @@ export class Writer {
       for (const j of jobs) j.settle.reject(new KurierError('INTERNAL', { message: `no handler ${first.key}` }));
       return;
     }
+    let out: Awaited<ReturnType<typeof handler>>;
     try {
-      const out = await this.#db.transaction().execute((trx) =>
+      out = await this.#db.transaction().execute((trx) =>
         handler(
           trx,
           jobs.map((j) => j.item),
         ),
       );
-      await this.#publish(out.publish);
-      out.results.forEach((r, i) => {
-        const settle = jobs[i]?.settle;
-        if (r.ok) settle?.resolve(r.value);
-        else settle?.reject(r.error);
-      });
     } catch (err) {
       if (jobs.length === 1) {
         first.settle.reject(toKurierError(err));
@@ -157,6 +154,53 @@ export class Writer {
       }
       // One poisoned item must not fail its neighbours: retry each alone.
       for (const job of jobs) await this.#runBatch([job]);
+      return;
+    }
+    const settles = out.results.map((r, i) => () => {
+      const settle = jobs[i]?.settle;
+      if (r.ok) settle?.resolve(r.value);
+      else settle?.reject(r.error);
+    });
+    this.#afterCommit(
+      out.publish,
+      settles,
+      jobs.map((j) => j.settle),
+    );
+  }
+
+  /** Queues durable → publish → settle for a commit, behind every earlier commit. */
+  #afterCommit(publish: Committed<unknown>['publish'], settle: (() => void)[], onFailure: Settle[]): void {
+    const epoch = ++this.#committed;
+    this.#pipeline = this.#pipeline.then(async () => {
+      try {
+        await this.#makeDurable(epoch);
+      } catch (err) {
+        // Not durable means not acknowledged; a retry with the same clientMsgId is safe.
+        for (const s of onFailure) s.reject(new KurierError('INTERNAL', { cause: err }));
+        return;
+      }
+      await this.#publish(publish);
+      for (const s of settle) s();
+    });
+  }
+
+  async #makeDurable(epoch: number): Promise<void> {
+    if (!this.#sync || this.#durable >= epoch) return;
+    // Everything committed before this fsync starts is covered by it.
+    const covers = this.#committed;
+    await this.#sync();
+    this.#durable = Math.max(this.#durable, covers);
+  }
+
+  /**
+   * Announces a commit. It is durable already, so a failure here must not fail the job: clients
+   * catch up through sync. Never throws.
+   */
+  async #publish(publish: Committed<unknown>['publish']): Promise<void> {
+    try {
+      await publish?.();
+    } catch (err) {
+      this.#onPublishError(err);
     }
   }
 }

@@ -56,6 +56,8 @@ export class RealtimeSession implements HubConnection {
   readonly #helloTimer: NodeJS.Timeout;
   #expiryTimer: NodeJS.Timeout | null = null;
   #corked = false;
+  /** Highest change id sent on this connection. */
+  #position = 0;
 
   constructor(socket: WebSocket, deps: RealtimeDeps) {
     this.#socket = socket;
@@ -79,6 +81,11 @@ export class RealtimeSession implements HubConnection {
       if (frame.type === 'changes') state.buffered.push({ cursor: frame.cursor, data });
       else this.#write(data);
     } else if (state.kind === 'live') {
+      if (frame.type === 'changes') {
+        // A catch-up can read a commit before the writer publishes it; it was sent already.
+        if (frame.cursor <= this.#position) return;
+        this.#position = frame.cursor;
+      }
       this.#write(data);
     }
   }
@@ -265,8 +272,12 @@ export class RealtimeSession implements HubConnection {
     }
     const syncing = this.#state;
     if (syncing.kind !== 'syncing') return;
+    if (position !== null) this.#position = Math.max(this.#position, position);
     for (const b of syncing.buffered) {
-      if (position === null || b.cursor > position) this.#write(b.data);
+      if (b.cursor > this.#position) {
+        this.#position = b.cursor;
+        this.#write(b.data);
+      }
     }
     this.#state = { kind: 'live', actor };
   }
