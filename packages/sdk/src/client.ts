@@ -351,6 +351,9 @@ export class KurierClient extends Emitter<ClientEvents> {
     this.#inFlight.clear();
     this.#sendRequests.clear();
     this.#helloHadCursor = this.#cursor !== null;
+    // From hello until the last catch-up page, "new" is judged against what was known before:
+    // an ack can overtake catch-up pages, and must neither hide them nor count twice.
+    this.#catchUpBase = this.#helloHadCursor ? { ...this.#seqs } : null;
     this.#connection?.send({
       type: 'hello',
       protocolVersion: PROTOCOL_VERSION,
@@ -374,10 +377,9 @@ export class KurierClient extends Emitter<ClientEvents> {
       case 'changes':
         // Catch-up arrives in change order, so an edited old message can come after newer ones:
         // judge "new" against what was known before the catch-up began.
-        if (!frame.live) this.#catchUpBase ??= { ...this.#seqs };
         for (const change of frame.changes)
           this.#apply(change, frame.live ? this.#seqs : (this.#catchUpBase ?? this.#seqs));
-        if (frame.done) this.#catchUpBase = null;
+        if (frame.done && !frame.live) this.#catchUpBase = null;
         await this.#saveCursor(frame.cursor);
         if (frame.done && !frame.live) this.#markSynced();
         return;
@@ -409,7 +411,8 @@ export class KurierClient extends Emitter<ClientEvents> {
     this.#sendRequests.delete(id);
     this.#inFlight.delete(clientMsgId);
     await this.#outbox.remove(clientMsgId);
-    if (message) this.#apply({ kind: 'message', message });
+    // While catching up, the message arrives through the catch-up (or right after it) anyway.
+    if (message && this.#catchUpBase === null) this.#apply({ kind: 'message', message });
     const waiter = this.#waiting.get(clientMsgId);
     this.#waiting.delete(clientMsgId);
     if (message) waiter?.resolve(message);

@@ -120,6 +120,31 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     expect(seen).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
   });
 
+  it('S1 S4: outbox resends answered during a multi-page catch-up: every message new exactly once', {
+    timeout: 60_000,
+  }, async () => {
+    const storage = new MemoryStorage();
+    const away = newClient(server, { token: anna.token, storage });
+    await away.connect();
+    await ben.client.connect();
+    away.close();
+    // Anna writes while offline; Ben writes enough for a catch-up of several pages.
+    const offline = Array.from({ length: 5 }, (_, i) => away.send(chatId, `offline ${i}`));
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => ben.client.send(chatId, `ben ${i}`)));
+    const back = newClient(server, { token: anna.token, storage });
+    const seen = new Map<string, number>();
+    back.on('message', (m, { isNew }) => {
+      if (isNew) seen.set(m.id, (seen.get(m.id) ?? 0) + 1);
+    });
+    await back.connect();
+    await until(async () => (await back.pending()).length === 0, 'outbox drained');
+    await until(() => seen.size === 1205, `1205 new messages (got ${seen.size})`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    void offline;
+    back.close();
+  });
+
   it('S5: typing reaches the other member and is never stored; presence shows online and last seen', async () => {
     const typing: { userId: string; typing: boolean }[] = [];
     const presence: { userId: string; online: boolean; lastSeenAt: number | null }[] = [];
