@@ -32,11 +32,12 @@ function message(seq: number, senderId: string, clientMsgId: string | null): Mes
 }
 
 it('S1: an ack that overtakes the catch-up neither hides caught-up messages nor counts twice', async () => {
-  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss = server;
   const port = await new Promise<number>((resolve) =>
-    wss?.on('listening', () => resolve((wss?.address() as { port: number }).port)),
+    server.on('listening', () => resolve((server.address() as { port: number }).port)),
   );
-  wss.on('connection', (ws) => {
+  server.on('connection', (ws) => {
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { type: string; id?: string; clientMsgId?: string };
       const send = (f: unknown) => ws.send(JSON.stringify(f));
