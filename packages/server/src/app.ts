@@ -81,7 +81,14 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     publicUrl,
   });
   const members = membership(conversationsStore(db), bus);
-  const messages = messagesService({ db, dialect, writer, bus, membership: members });
+  const messages = messagesService({
+    db,
+    dialect,
+    writer,
+    bus,
+    membership: members,
+    onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
+  });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
   const sync = syncService({ db, messages });
   const hub = new Hub(bus);
@@ -180,6 +187,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     messages,
     close() {
       closing ??= (async () => {
+        messages.stop();
         // Acknowledge what is already queued before the sockets go, so few clients must retry.
         await writer.drain();
         gateway.shutdown();

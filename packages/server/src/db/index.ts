@@ -6,6 +6,7 @@ import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
 import * as init from './migrations/0001-init.js';
+import * as ftsInBackground from './migrations/0002-fts-in-background.js';
 import type { DB } from './schema.js';
 
 /** The two supported databases. */
@@ -106,6 +107,7 @@ function openPostgres(url: string): Database {
 
 const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> }> = {
   '0001-init': init,
+  '0002-fts-in-background': ftsInBackground,
 };
 
 async function migrate(database: Database): Promise<void> {

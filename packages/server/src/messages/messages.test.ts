@@ -151,6 +151,33 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     await expect(carl.client.search('rechnung', chatId)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
   });
 
+  it('M7: search sees every committed message, its latest text, and no deleted one, however indexing is timed', async () => {
+    // Edited and deleted before the background indexer ran: it indexes the current text.
+    const early = await anna.client.send(chatId, 'Angebot Nummer eins');
+    await anna.client.edit(early.id, 'Auftrag Nummer eins');
+    const gone = await anna.client.send(chatId, 'Angebot wird gelöscht');
+    await anna.client.delete(gone.id);
+    expect((await ben.client.search('angebot')).messages).toHaveLength(0);
+    expect((await ben.client.search('auftrag')).messages.map((m) => m.id)).toEqual([early.id]);
+    // Edited and deleted after indexing: the index follows the change.
+    await anna.client.edit(early.id, 'Lieferung Nummer eins');
+    expect((await ben.client.search('auftrag')).messages).toHaveLength(0);
+    expect((await ben.client.search('lieferung')).messages.map((m) => m.id)).toEqual([early.id]);
+    await anna.client.delete(early.id);
+    expect((await ben.client.search('nummer')).messages).toHaveLength(0);
+    // Without any search, the indexer catches up in the background.
+    const later = await anna.client.send(chatId, 'Hintergrund');
+    if (dialect === 'sqlite') {
+      const { db } = server.kurier.database;
+      await until(async () => {
+        const fts = await db.selectFrom('counters').select('value').where('name', '=', 'fts').executeTakeFirstOrThrow();
+        const row = await db.selectFrom('messages').select('pk').where('id', '=', later.id).executeTakeFirstOrThrow();
+        return fts.value >= row.pk;
+      }, 'the background indexer to reach the newest message');
+    }
+    expect((await ben.client.search('hintergrund')).messages.map((m) => m.id)).toEqual([later.id]);
+  });
+
   it('M8: the REST send is the same durable, idempotent send', async () => {
     const body = { clientMsgId: 'rest-1', text: 'via REST' };
     const a = await anna.client.request<{ message: Message }>('POST', `/api/v1/conversations/${chatId}/messages`, body);

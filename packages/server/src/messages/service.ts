@@ -11,6 +11,7 @@ import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './batches.js';
 import { presentMessage, presentMessages } from './present.js';
+import { searchIndexer } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
 
 /** One text send, as queued for group commit. */
@@ -35,12 +36,25 @@ interface Deps {
   bus: Bus;
   membership: Membership;
   now?: () => number;
+  /** How often committed messages are added to the SQLite full-text index. */
+  searchIndexIntervalMs?: number;
+  onBackgroundError?: (err: unknown) => void;
 }
 
 /** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
-export function messagesService({ db, dialect, writer, bus, membership, now = Date.now }: Deps) {
+export function messagesService({
+  db,
+  dialect,
+  writer,
+  bus,
+  membership,
+  now = Date.now,
+  searchIndexIntervalMs = 1000,
+  onBackgroundError = () => {},
+}: Deps) {
   const store = messagesStore(db, dialect);
   const storeOf = (trx: Kysely<DB>) => messagesStore(trx, dialect);
+  const searchIndex = searchIndexer({ writer, storeOf, intervalMs: searchIndexIntervalMs, onError: onBackgroundError });
 
   /** Sends each message's new state to every active member (all their devices). */
   async function publishMessages(messages: readonly Message[]): Promise<void> {
@@ -61,6 +75,7 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
 
   writer.register<SendItem, Message>('send', async (trx, items) => {
     const { results, created } = await commitSends(storeOf(trx), { trx, items });
+    if (created.length > 0) searchIndex.touch();
     return { results, publish: () => publishMessages(created) };
   });
   writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
@@ -217,8 +232,15 @@ export function messagesService({ db, dialect, writer, bus, membership, now = Da
       conversationIds: readonly string[];
       limit: number;
     }) {
+      // Messages reach the index in background batches; a search must still find them all.
+      await searchIndex.flush();
       const rows = await store.search(conversationIds, query, limit);
       return { messages: presentMessages(rows, await store.reactionsFor(rows.map((r) => r.id))) };
+    },
+
+    /** Stops background work; call before the writer drains at shutdown. */
+    stop(): void {
+      searchIndex.stop();
     },
 
     /** Messages with their reactions, for sync. */
