@@ -94,7 +94,8 @@ process.on('message', (m: { type: 'provision'; request: ProvisionRequest } | { t
   if (m.type === 'provision') send({ type: 'provisioned', result: provision(m.request) });
   if (m.type === 'gc') {
     globalThis.gc?.();
-    send({ type: 'gc-done', heapUsed: process.memoryUsage().heapUsed });
+    const { heapUsed, heapTotal } = process.memoryUsage();
+    send({ type: 'gc-done', heapUsed, heapTotal });
   }
 });
 process.on('disconnect', () => process.exit(0));

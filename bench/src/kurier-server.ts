@@ -1,12 +1,11 @@
 // A Kurier server in its own process, so the bench can measure its CPU and RSS apart from the
 // load generator. Provisioning goes through the real services (the API for staff creation).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildApp, loadConfig } from '@kurier/server';
 import type { ChildMessage, Provisioned, ProvisionRequest } from './protocol.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'kurier-bench-'));
+// The bench process owns the data directory, so a restarted server finds what was provisioned.
+const dataDir = process.env.KURIER_DATA_DIR;
+if (!dataDir) throw new Error('KURIER_DATA_DIR is required');
 const config = { ...loadConfig({ KURIER_DATA_DIR: dataDir }), logLevel: 'silent', wsFramesPerSecond: 1_000_000 };
 const kurier = await buildApp(config);
 await kurier.app.listen({ port: 0, host: '127.0.0.1' });
@@ -54,7 +53,8 @@ async function provision(req: ProvisionRequest): Promise<Provisioned> {
 process.on('message', (m: { type: 'provision'; request: ProvisionRequest } | { type: 'gc' }) => {
   if (m.type === 'gc') {
     globalThis.gc?.();
-    send({ type: 'gc-done', heapUsed: process.memoryUsage().heapUsed });
+    const { heapUsed, heapTotal } = process.memoryUsage();
+    send({ type: 'gc-done', heapUsed, heapTotal });
     return;
   }
   provision(m.request).then(
@@ -63,8 +63,5 @@ process.on('message', (m: { type: 'provision'; request: ProvisionRequest } | { t
   );
 });
 process.on('disconnect', () => {
-  void kurier.close().finally(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-    process.exit(0);
-  });
+  void kurier.close().finally(() => process.exit(0));
 });

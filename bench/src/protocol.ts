@@ -17,4 +17,4 @@ export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'provisioned'; result: Provisioned }
   | { type: 'failed'; error: string }
-  | { type: 'gc-done'; heapUsed: number };
+  | { type: 'gc-done'; heapUsed: number; heapTotal: number };

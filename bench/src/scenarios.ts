@@ -215,14 +215,13 @@ async function syncOne(
 /** Server RSS per idle authenticated connection, 2,000 connections. */
 export async function idleMemory(target: Target, _opts: Options): Promise<Metrics> {
   const provisioned = await target.provision({ users: 200, devicesPerUser: 10, conversations: [] });
+  await target.restart();
   await sleep(1000);
   const before = await target.memory();
   const clients = await connectAll(target.url, provisioned.tokens.flat());
   await sleep(2000);
   const after = await target.memory();
   closeAll(clients);
-  // RSS can under-count when the heap already has free pages (Kurier's provisioning grows it);
-  // the V8 heap delta is reported beside it as the second opinion.
   return {
     connections: clients.length,
     rssBeforeMiB: mib(before.rss),

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildMessage, Provisioned, ProvisionRequest } from './protocol.js';
 
@@ -9,29 +10,46 @@ export type TargetKind = 'kurier' | 'baseline';
 /** A server under test in its own process. */
 export class Target {
   readonly kind: TargetKind;
-  #child: ChildProcess;
+  readonly #dataDir: string;
+  #child: ChildProcess | null = null;
   #port = 0;
 
-  private constructor(kind: TargetKind, child: ChildProcess) {
+  private constructor(kind: TargetKind) {
     this.kind = kind;
-    this.#child = child;
+    this.#dataDir = mkdtempSync(join(tmpdir(), `kurier-bench-${kind}-`));
   }
 
   /** Starts the server process and waits until it listens. */
   static async start(kind: TargetKind): Promise<Target> {
-    const entry = join(import.meta.dirname, kind === 'kurier' ? 'kurier-server.ts' : 'baseline-relay.ts');
+    const target = new Target(kind);
+    await target.#spawn();
+    return target;
+  }
+
+  async #spawn(): Promise<void> {
+    const entry = join(import.meta.dirname, this.kind === 'kurier' ? 'kurier-server.ts' : 'baseline-relay.ts');
     // KURIER_BENCH_PROFILE=dir writes a V8 CPU profile of each Kurier server process there.
     const dir = process.env.KURIER_BENCH_PROFILE;
-    const profile = dir && kind === 'kurier' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-    const child = fork(entry, [], {
+    const profile = dir && this.kind === 'kurier' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+    this.#child = fork(entry, [], {
       execArgv: ['--expose-gc', ...profile, '--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, KURIER_DATA_DIR: this.#dataDir },
     });
-    const target = new Target(kind, child);
-    const ready = await target.#next();
-    if (ready.type !== 'ready') throw new Error(`${kind} did not start`);
-    target.#port = ready.port;
-    return target;
+    const ready = await this.#next();
+    if (ready.type !== 'ready') throw new Error(`${this.kind} did not start`);
+    this.#port = ready.port;
+  }
+
+  /**
+   * Kurier only: stops the server and starts a fresh process on the same data. Memory scenarios
+   * use it so that what provisioning allocated (scrypt's 16 MiB per hash in malloc arenas that
+   * glibc keeps) cannot be reused by the connections and hide their cost.
+   */
+  async restart(): Promise<void> {
+    if (this.kind !== 'kurier') return;
+    await this.#exit();
+    await this.#spawn();
   }
 
   get url(): string {
@@ -40,36 +58,52 @@ export class Target {
 
   /** Creates users, devices and conversations on the server. */
   async provision(request: ProvisionRequest): Promise<Provisioned> {
-    this.#child.send({ type: 'provision', request });
+    this.#process.send({ type: 'provision', request });
     const answer = await this.#next();
     if (answer.type !== 'provisioned') throw new Error(answer.type === 'failed' ? answer.error : 'provision failed');
     return answer.result;
   }
 
-  /** Resident set size and V8 heap in use of the server process in bytes, after a full GC there. */
-  async memory(): Promise<{ rss: number; heapUsed: number }> {
-    this.#child.send({ type: 'gc' });
+  /**
+   * Resident set size, V8 heap in use and V8 heap reserved of the server process in bytes, after
+   * a full GC there.
+   */
+  async memory(): Promise<{ rss: number; heapUsed: number; heapTotal: number }> {
+    this.#process.send({ type: 'gc' });
     const answer = await this.#next();
-    const heapUsed = answer.type === 'gc-done' ? answer.heapUsed : 0;
-    const status = readFileSync(`/proc/${this.#child.pid}/status`, 'utf8');
+    const { heapUsed, heapTotal } = answer.type === 'gc-done' ? answer : { heapUsed: 0, heapTotal: 0 };
+    const status = readFileSync(`/proc/${this.#process.pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { rss: kb * 1024, heapUsed };
+    return { rss: kb * 1024, heapUsed, heapTotal };
   }
 
   async stop(): Promise<void> {
-    const exited = new Promise((r) => this.#child.once('exit', r));
-    this.#child.disconnect();
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000);
+    await this.#exit();
+    rmSync(this.#dataDir, { recursive: true, force: true });
+  }
+
+  get #process(): ChildProcess {
+    if (!this.#child) throw new Error(`${this.kind} is not running`);
+    return this.#child;
+  }
+
+  async #exit(): Promise<void> {
+    const child = this.#process;
+    this.#child = null;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
   }
 
   #next(): Promise<ChildMessage> {
+    const child = this.#process;
     return new Promise((resolve, reject) => {
       const onExit = () => reject(new Error(`${this.kind} exited`));
-      this.#child.once('exit', onExit);
-      this.#child.once('message', (m) => {
-        this.#child.off('exit', onExit);
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
         resolve(m as ChildMessage);
       });
     });

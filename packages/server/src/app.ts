@@ -168,7 +168,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
       }
     })().catch((err: unknown) => app.log.warn({ err }, 'presence update failed'));
   };
-  const gateway = await realtimeGateway(app, {
+  const gateway = realtimeGateway(app, {
     accounts,
     conversations,
     messages,

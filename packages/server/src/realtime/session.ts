@@ -53,7 +53,8 @@ export class RealtimeSession implements HubConnection {
   #tokens: number;
   #refilledAt = Date.now();
   #lastRateError = 0;
-  readonly #helloTimer: NodeJS.Timeout;
+  // Cleared and dropped after hello: a kept Timeout object costs every idle connection.
+  #helloTimer: NodeJS.Timeout | null;
   #expiryTimer: NodeJS.Timeout | null = null;
   #corked = false;
   /** Highest change id sent on this connection. */
@@ -233,7 +234,7 @@ export class RealtimeSession implements HubConnection {
       this.#fail(e.code, { close: true, message: e.message });
       return;
     }
-    clearTimeout(this.#helloTimer);
+    this.#clearHelloTimer();
     if (this.#socket.readyState !== this.#socket.OPEN) return;
     // A session that expires while connected loses its connection at that moment, not at the
     // next login attempt. setTimeout cannot wait longer than ~24.8 days; re-arm beyond that.
@@ -282,6 +283,11 @@ export class RealtimeSession implements HubConnection {
     this.#state = { kind: 'live', actor };
   }
 
+  #clearHelloTimer(): void {
+    if (this.#helloTimer) clearTimeout(this.#helloTimer);
+    this.#helloTimer = null;
+  }
+
   #armExpiry(expiresAt: number): void {
     const wait = Math.min(expiresAt - Date.now(), 2 ** 31 - 1);
     this.#expiryTimer = setTimeout(() => {
@@ -292,7 +298,7 @@ export class RealtimeSession implements HubConnection {
 
   #onClose(): void {
     const actor = this.#actor();
-    clearTimeout(this.#helloTimer);
+    this.#clearHelloTimer();
     if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
     this.#state = { kind: 'closed' };
     if (actor && this.#deps.hub.remove(this)) this.#deps.onPresence(actor.userId, false);
