@@ -49,7 +49,7 @@ export function messagesService({
   bus,
   membership,
   now = Date.now,
-  searchIndexIntervalMs = 1000,
+  searchIndexIntervalMs = 250,
   onBackgroundError = () => {},
 }: Deps) {
   const store = messagesStore(db, dialect);

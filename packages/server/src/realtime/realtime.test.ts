@@ -113,6 +113,19 @@ describe('bad input on the realtime connection', () => {
     await new Promise((r) => ws.once('open', r));
     ws.close();
   });
+
+  it('E9: a WebSocket upgrade on any other path is refused with 404; the server keeps serving', async () => {
+    const stray = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/ws`);
+    const status = await new Promise<number>((resolve, reject) => {
+      stray.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      stray.once('open', () => reject(new Error('upgrade accepted')));
+      stray.once('error', () => {});
+    });
+    expect(status).toBe(404);
+    const socket = await rawSocket(server, anna.token);
+    await alive(socket);
+    socket.ws.close();
+  });
 });
 
 describe('operations endpoints', () => {
