@@ -1,0 +1,144 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchBrowser } from '../test/browser.js';
+import { startServer, type TestServer } from '../test/harness.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+// One server and two browser contexts (two people on two machines) for the whole journey:
+// each step builds on the one before, as a real first day with Kurier does.
+describe.skipIf(!browserAvailable())('web app: two people in two browsers', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let annaCtx: BrowserContext;
+  let benCtx: BrowserContext;
+  let anna: Page;
+  let ben: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    annaCtx = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } });
+    benCtx = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+    anna = await annaCtx.newPage();
+    ben = await benCtx.newPage();
+    for (const page of [anna, ben]) {
+      page.setDefaultTimeout(8_000);
+      page.on('pageerror', (e) => errors.push(e.message));
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('W1: the owner sets up Kurier from the setup link (German browser, German UI)', async () => {
+    const link = (await server.kurier.accounts.setupLink()) ?? '';
+    await anna.goto(`${server.url}/setup${new URL(link).search}`);
+    await anna.getByLabel('Dein Name').fill('Anna Schmidt');
+    await anna.getByLabel('Benutzername').fill('anna');
+    await anna.getByLabel('Passwort (mindestens 10 Zeichen)').fill(PASSWORD);
+    await anna.getByRole('button', { name: 'Eigentümer-Konto anlegen' }).click();
+    await anna.getByText('Noch keine Chats').waitFor();
+    expect(new URL(anna.url()).pathname).toBe('/');
+  });
+
+  it('W2: she invites Ben; he joins from the link (English browser, English UI)', async () => {
+    await anna.getByRole('button', { name: 'Einstellungen' }).first().click();
+    await anna.getByRole('button', { name: 'Einladungslink erstellen' }).click();
+    const url = await anna.getByTestId('invite-url').inputValue();
+    expect(url).toContain('/invite?token=');
+    await ben.goto(`${server.url}${new URL(url).pathname}${new URL(url).search}`);
+    await ben.getByLabel('Your name').fill('Ben Weber');
+    await ben.getByLabel('Username').fill('ben');
+    await ben.getByLabel('Password (at least 10 characters)').fill(PASSWORD);
+    await ben.getByRole('button', { name: 'Create account' }).click();
+    await ben.getByText('No chats yet').waitFor();
+  });
+
+  it('W3: a 1:1 chat: message, delivered and read ticks, typing, reply', async () => {
+    await anna.getByRole('button', { name: 'Neuer Chat' }).click();
+    await anna.getByRole('button', { name: /Ben Weber/ }).click();
+    await send(anna, 'Hallo Ben! Siehe https://example.com/plan');
+    // Ben has the chat open after clicking it in his list.
+    await ben.getByRole('link', { name: /Anna Schmidt/ }).click();
+    await chat(ben).getByText('Hallo Ben!').waitFor();
+    await expect.poll(() => lastTick(anna)).toBe('read');
+    const link = chat(ben).getByRole('link', { name: 'https://example.com/plan' });
+    expect(await link.getAttribute('rel')).toContain('noopener');
+
+    await ben.getByLabel('Write a message').pressSequentially('Hi Anna', { delay: 20 });
+    await anna.getByTestId('conversation-status').getByText('Ben Weber schreibt …').waitFor();
+    await ben.getByLabel('Write a message').press('Enter');
+    await chat(anna).getByText('Hi Anna').waitFor();
+
+    const hello = ben.locator('[data-message-id]', { hasText: 'Hallo Ben!' });
+    await hello.hover();
+    await hello.getByRole('button', { name: 'Reply' }).click();
+    await ben.getByText('Replying to Anna Schmidt').waitFor();
+    await send(ben, 'Sieht gut aus');
+    const reply = anna.locator('[data-message-id]', { hasText: 'Sieht gut aus' });
+    await expect.poll(() => reply.locator('.quote').textContent()).toContain('Hallo Ben!');
+  });
+
+  it('W4: a group: created by Anna, Ben sees it and its messages live', async () => {
+    await anna.getByRole('button', { name: 'Neue Gruppe' }).click();
+    await anna.getByLabel('Gruppenname').fill('Projekt Nord');
+    await anna.getByRole('checkbox').check();
+    await anna.getByRole('button', { name: 'Gruppe erstellen' }).click();
+    await anna.getByRole('heading', { name: 'Projekt Nord' }).waitFor();
+    await send(anna, 'Willkommen im Projekt');
+    await ben.getByRole('link', { name: /Projekt Nord/ }).click();
+    await chat(ben).getByText('Willkommen im Projekt').waitFor();
+    await chat(ben).getByText('Anna Schmidt created the group “Projekt Nord”').waitFor();
+  });
+
+  it('W5: offline, two messages wait as pending; back online, each arrives exactly once', async () => {
+    await benCtx.setOffline(true);
+    await ben.getByTestId('connection-banner').waitFor();
+    await send(ben, 'Offline eins');
+    await send(ben, 'Offline zwei');
+    await expect.poll(() => ben.locator('[data-pending]').count()).toBe(2);
+    // Really offline: nothing leaves while the network is down.
+    await ben.waitForTimeout(1500);
+    expect(await ben.locator('[data-pending]').count()).toBe(2);
+    expect(await chat(anna).getByText('Offline eins').count()).toBe(0);
+    await benCtx.setOffline(false);
+    await expect.poll(() => ben.locator('[data-pending]').count(), { timeout: 15_000 }).toBe(0);
+    await chat(anna).getByText('Offline zwei').waitFor();
+    await anna.waitForTimeout(500);
+    expect(await chat(anna).getByText('Offline eins', { exact: true }).count()).toBe(1);
+    expect(await chat(anna).getByText('Offline zwei', { exact: true }).count()).toBe(1);
+    const stored = await server.kurier.database.db
+      .selectFrom('messages')
+      .select('text')
+      .where('text', 'in', ['Offline eins', 'Offline zwei'])
+      .execute();
+    expect(stored.map((r) => r.text).sort()).toEqual(['Offline eins', 'Offline zwei']);
+  });
+
+  it('W6: text is never HTML, and no page threw', async () => {
+    await send(anna, '<img src=x onerror="window.__pwned=1"><b>fett</b>');
+    await chat(ben).getByText('<b>fett</b>', { exact: false }).waitFor();
+    expect(await ben.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await ben.locator('.bubble b').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+/** The open conversation's history (the chat list shows message previews too). */
+function chat(page: Page) {
+  return page.getByTestId('message-list');
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: /Nachricht schreiben|Write a message/ });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+async function lastTick(page: Page): Promise<string | null> {
+  return page.locator('.message.mine [data-tick]').last().getAttribute('data-tick');
+}

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Paths the web app routes itself (history API). They answer its `index.html`; every other
+ * unknown path keeps answering the JSON 404 of the error catalogue, so API typos stay visible.
+ * `/c/…` is kept free for guest chat links.
+ */
+const APP_ROUTES = ['/', '/login', '/setup', '/invite', '/settings', '/chats/*'];
+
+/**
+ * Serves the built web app from `dir` when it exists. Hashed assets are cached for a year;
+ * `index.html` and the service worker are revalidated on every load so a deploy reaches every
+ * browser on its next visit.
+ */
+export async function serveWebApp(app: FastifyInstance, dir: string): Promise<{ available: boolean }> {
+  const available = existsSync(join(dir, 'index.html'));
+  if (!available) {
+    app.log.warn({ dir }, 'web app not built: run `npm run build:web` (npm start does it for you)');
+    return { available };
+  }
+  await app.register(fastifyStatic, {
+    root: dir,
+    index: false,
+    wildcard: false,
+    // Content hashes in the file names make these immutable.
+    immutable: true,
+    maxAge: '365d',
+    setHeaders(res, path) {
+      if (!path.includes('/assets/')) res.setHeader('cache-control', 'no-cache');
+    },
+  });
+  for (const route of APP_ROUTES) {
+    app.get(route, (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+  }
+  return { available };
+}

@@ -1,0 +1,41 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { notificationsEnabled } from '../lib/prefs';
+import { navigate } from '../lib/router';
+import { useChat, useStore } from '../lib/use-chat';
+import { unreadCount } from '../lib/order';
+
+/** Unread count in the title and the installed app's badge; notifications while hidden. */
+export function useDesktopSignals(): void {
+  const store = useStore();
+  const { t } = useTranslation();
+  const conversations = useChat((s) => s.conversations);
+  const me = useChat((s) => s.me?.id);
+
+  useEffect(() => {
+    const total = Object.values(conversations).reduce((n, c) => n + unreadCount(c, me), 0);
+    document.title = total > 0 ? `(${total}) ${t('app.name')}` : t('app.name');
+    const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
+    if (total > 0) void nav.setAppBadge?.(total).catch(() => {});
+    else void nav.clearAppBadge?.().catch(() => {});
+  }, [conversations, me, t]);
+
+  useEffect(
+    () =>
+      store.client.on('message', (message, { isNew }) => {
+        if (!isNew || message.senderId === store.state.me?.id || message.type === 'system') return;
+        if (!document.hidden || !notificationsEnabled()) return;
+        const sender = store.state.users[message.senderId]?.displayName ?? '';
+        const detail = store.state.conversations[message.conversationId];
+        const title = detail?.conversation.kind === 'group' ? `${sender} · ${detail.conversation.name ?? ''}` : sender;
+        // Only the conversation id goes to the OS tag; the text stays in the notification body.
+        const n = new Notification(title, { body: message.text ?? '', tag: message.conversationId, icon: '/icon.svg' });
+        n.onclick = () => {
+          window.focus();
+          navigate({ name: 'chat', id: message.conversationId });
+          n.close();
+        };
+      }),
+    [store],
+  );
+}

@@ -1,0 +1,112 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ChatList } from '../features/chats/chat-list';
+import { SearchDialog } from '../features/chats/search-dialog';
+import { ConversationView } from '../features/conversation/conversation-view';
+import { SettingsView } from '../features/settings/settings-view';
+import { navigate, useRoute } from '../lib/router';
+import { type StoredSession, sessionClient } from '../lib/session';
+import { ChatStore } from '../lib/store';
+import { ChatContext, useChat } from '../lib/use-chat';
+import { ConnectionBanner } from './connection-banner';
+import { useDesktopSignals } from './desktop-signals';
+import { orderedConversations } from '../lib/order';
+
+/** The logged-in app: one store over one client for the whole session. */
+export function Shell({ session, onLogout }: { session: StoredSession; onLogout: () => void }) {
+  const store = useMemo(() => new ChatStore(sessionClient(session)), [session]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const { t } = useTranslation();
+
+  useEffect(() => {
+    const { client } = store;
+    const offState = client.on('state', (s) => {
+      if (s.status === 'closed' && s.reason === 'unauthenticated') onLogout();
+    });
+    store.load().catch((err: unknown) => {
+      const code = (err as { code?: string }).code;
+      if (code === 'UNAUTHENTICATED' || code === 'SESSION_EXPIRED') onLogout();
+      else setLoadError(code ?? 'NETWORK');
+    });
+    // Offline at start is fine: the SDK keeps trying, and the outbox waits in IndexedDB.
+    client.connect().catch(() => {});
+    const typingTimer = setInterval(() => store.expireTyping(), 1000);
+    // Back online: reconnect now instead of waiting out the backoff.
+    const onOnline = () => client.reconnect();
+    window.addEventListener('online', onOnline);
+    return () => {
+      window.removeEventListener('online', onOnline);
+      offState();
+      clearInterval(typingTimer);
+      client.close();
+    };
+  }, [store, onLogout]);
+
+  return (
+    <ChatContext.Provider value={store}>
+      <ShellLayout onLogout={onLogout} />
+      {loadError ? (
+        <p className="toast" role="alert">
+          {t('errors.generic', { code: loadError })}
+        </p>
+      ) : null}
+    </ChatContext.Provider>
+  );
+}
+
+function ShellLayout({ onLogout }: { onLogout: () => void }) {
+  const route = useRoute();
+  const [searching, setSearching] = useState(false);
+  const { t } = useTranslation();
+  useDesktopSignals();
+  useShortcuts({ openSearch: () => setSearching(true) });
+  const activeId = route.name === 'chat' ? route.id : null;
+  const showMain = route.name === 'chat' || route.name === 'settings';
+  return (
+    <div className={showMain ? 'shell shell-main' : 'shell'}>
+      <ConnectionBanner />
+      <aside className="sidebar" aria-label={t('chats.title')}>
+        <ChatList activeId={activeId} onSearch={() => setSearching(true)} />
+      </aside>
+      <main className="main">
+        {route.name === 'chat' ? (
+          <ConversationView key={route.id} conversationId={route.id} />
+        ) : route.name === 'settings' ? (
+          <SettingsView onLogout={onLogout} />
+        ) : (
+          <div className="empty-state">
+            <img src="/icon.svg" alt="" width={72} height={72} />
+            <p>{t('conversation.pick')}</p>
+          </div>
+        )}
+      </main>
+      {searching ? <SearchDialog onClose={() => setSearching(false)} /> : null}
+    </div>
+  );
+}
+
+/** Ctrl+K search; Alt+↑/↓ previous/next chat in list order. */
+function useShortcuts({ openSearch }: { openSearch: () => void }) {
+  const route = useRoute();
+  const conversations = useChat((s) => s.conversations);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        openSearch();
+        return;
+      }
+      if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+        const list = orderedConversations(conversations);
+        if (list.length === 0) return;
+        e.preventDefault();
+        const current = route.name === 'chat' ? list.findIndex((c) => c.conversation.id === route.id) : -1;
+        const next = e.key === 'ArrowDown' ? Math.min(list.length - 1, current + 1) : Math.max(0, current - 1);
+        const target = list[next];
+        if (target) navigate({ name: 'chat', id: target.conversation.id });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [openSearch, route, conversations]);
+}

@@ -1,0 +1,110 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatLastSeen } from '../../lib/format';
+import { conversationTitle, otherMembers, peerOf } from '../../lib/names';
+import { navigate } from '../../lib/router';
+import { useChat, useStore } from '../../lib/use-chat';
+import { Avatar } from '../../ui/avatar';
+import { Icon } from '../../ui/icons';
+import { Composer } from './composer';
+import { GroupInfo } from './group-info';
+import type { ComposeAction } from './message-item';
+import { MessageList } from './message-list';
+
+/** One open conversation: header with presence, the history, typing, the composer. */
+export function ConversationView({ conversationId }: { conversationId: string }) {
+  const { t } = useTranslation();
+  const store = useStore();
+  const detail = useChat((s) => s.conversations[conversationId]);
+  const ready = useChat((s) => s.ready);
+  const users = useChat((s) => s.users);
+  const me = useChat((s) => s.me?.id);
+  const presence = useChat((s) => s.presence);
+  const typing = useChat((s) => s.typing[conversationId]);
+  const [action, setAction] = useState<ComposeAction>(null);
+  const [info, setInfo] = useState(false);
+  const [failed, setFailed] = useState(false);
+  // Fixed when the chat opens, so the divider does not move while the reader reads.
+  const [firstUnreadSeq, setFirstUnreadSeq] = useState<number | null | undefined>(undefined);
+
+  useEffect(() => {
+    store.loadHistory(conversationId).catch(() => setFailed(true));
+  }, [store, conversationId]);
+
+  useEffect(() => {
+    if (!detail || firstUnreadSeq !== undefined) return;
+    const readSeq = detail.members.find((m) => m.userId === me)?.readSeq ?? 0;
+    setFirstUnreadSeq(detail.conversation.lastSeq > readSeq ? readSeq + 1 : null);
+  }, [detail, me, firstUnreadSeq]);
+
+  const typers = useMemo(() => Object.keys(typing ?? {}).filter((id) => id !== me), [typing, me]);
+
+  if (!detail) {
+    return <div className="empty-state">{ready ? t('conversation.pick') : t('common.loading')}</div>;
+  }
+  const title = conversationTitle(detail, users, me);
+  const peer = peerOf(detail, me);
+  const status = peer
+    ? presence[peer]?.online
+      ? t('presence.online')
+      : formatLastSeen(presence[peer]?.lastSeenAt ?? users[peer]?.lastSeenAt ?? null)
+    : t('conversation.members', { count: otherMembers(detail, me).length + 1 });
+
+  return (
+    <section className="conversation" aria-label={title}>
+      <header className="conversation-header">
+        <button
+          type="button"
+          className="icon-button back"
+          onClick={() => navigate({ name: 'home' })}
+          aria-label={t('common.back')}
+        >
+          <Icon name="back" />
+        </button>
+        <Avatar id={peer ?? conversationId} name={title} size={36} online={peer ? presence[peer]?.online : undefined} />
+        <div className="header-text">
+          <h1>{title}</h1>
+          <span className="muted" data-testid="conversation-status">
+            {typers.length > 0
+              ? t('conversation.typing', {
+                  count: typers.length,
+                  names: typers.map((id) => users[id]?.displayName ?? '…').join(', '),
+                })
+              : status}
+          </span>
+        </div>
+        {detail.conversation.kind === 'group' ? (
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => setInfo(true)}
+            aria-label={t('group.info')}
+            title={t('group.info')}
+          >
+            <Icon name="info" />
+          </button>
+        ) : null}
+      </header>
+      {failed ? (
+        <p className="form-error pad" role="alert">
+          {t('errors.generic', { code: 'history' })}
+        </p>
+      ) : null}
+      {firstUnreadSeq !== undefined ? (
+        <MessageList detail={detail} firstUnreadSeq={firstUnreadSeq} onCompose={setAction} />
+      ) : (
+        <div className="message-scroller" />
+      )}
+      <div className="typing-line" aria-live="polite">
+        {typers.length > 0
+          ? t('conversation.typing', {
+              count: typers.length,
+              names: typers.map((id) => users[id]?.displayName ?? '…').join(', '),
+            })
+          : ''}
+      </div>
+      <Composer conversationId={conversationId} action={action} onAction={setAction} />
+      {info ? <GroupInfo detail={detail} onClose={() => setInfo(false)} /> : null}
+    </section>
+  );
+}
