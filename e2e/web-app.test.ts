@@ -119,6 +119,18 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     expect(stored.map((r) => r.text).sort()).toEqual(['Offline eins', 'Offline zwei']);
   });
 
+  it('W11: recently opened chats stay readable offline, even after a reload', async () => {
+    // Snapshots are written every few seconds; the service worker caches the app shell.
+    await ben.waitForTimeout(3500);
+    await benCtx.setOffline(true);
+    await ben.reload();
+    await ben.getByRole('link', { name: /Projekt Nord/ }).waitFor();
+    await chat(ben).getByText('Willkommen im Projekt').waitFor();
+    await ben.getByTestId('connection-banner').waitFor();
+    await benCtx.setOffline(false);
+    await expect.poll(() => ben.getByTestId('connection-banner').count(), { timeout: 15_000 }).toBe(0);
+  });
+
   it('W6: text is never HTML, and no page threw', async () => {
     await send(anna, '<img src=x onerror="window.__pwned=1"><b>fett</b>');
     await chat(ben).getByText('<b>fett</b>', { exact: false }).waitFor();

@@ -1,11 +1,21 @@
 // Kurier's service worker: makes the app shell load offline. API responses and the WebSocket are
 // never cached here (chats are kept by the app itself); navigations go to the network first and
 // fall back to the cached shell, hashed assets come from the cache first.
-const CACHE = 'kurier-shell-v1';
+const CACHE = 'kurier-shell-v2';
 const SHELL = ['/', '/icon.svg', '/manifest.webmanifest'];
 
+// The shell's hashed assets are named in index.html; caching them at install makes the very
+// first visit enough to start offline later.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(SHELL);
+  const html = await (await cache.match('/')).text();
+  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+  await cache.addAll(assets);
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
+  event.waitUntil(precache());
   self.skipWaiting();
 });
 

@@ -5,7 +5,8 @@ import { SearchDialog } from '../features/chats/search-dialog';
 import { ConversationView } from '../features/conversation/conversation-view';
 import { SettingsView } from '../features/settings/settings-view';
 import { navigate, useRoute } from '../lib/router';
-import { type StoredSession, sessionClient } from '../lib/session';
+import { type StoredSession, sessionClient, userStorage } from '../lib/session';
+import { keepSnapshots, loadSnapshot } from '../lib/snapshot';
 import { ChatStore } from '../lib/store';
 import { ChatContext, useChat } from '../lib/use-chat';
 import { ConnectionBanner } from './connection-banner';
@@ -14,7 +15,8 @@ import { orderedConversations } from '../lib/order';
 
 /** The logged-in app: one store over one client for the whole session. */
 export function Shell({ session, onLogout }: { session: StoredSession; onLogout: () => void }) {
-  const store = useMemo(() => new ChatStore(sessionClient(session)), [session]);
+  const storage = useMemo(() => userStorage(session), [session]);
+  const store = useMemo(() => new ChatStore(sessionClient(session, storage)), [session, storage]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const { t } = useTranslation();
 
@@ -23,6 +25,8 @@ export function Shell({ session, onLogout }: { session: StoredSession; onLogout:
     const offState = client.on('state', (s) => {
       if (s.status === 'closed' && s.reason === 'unauthenticated') onLogout();
     });
+    const stopSnapshots = keepSnapshots(storage, store);
+    void loadSnapshot(storage).then((snapshot) => snapshot && store.hydrate(snapshot));
     store.load().catch((err: unknown) => {
       const code = (err as { code?: string }).code;
       if (code === 'UNAUTHENTICATED' || code === 'SESSION_EXPIRED') onLogout();
@@ -36,11 +40,12 @@ export function Shell({ session, onLogout }: { session: StoredSession; onLogout:
     window.addEventListener('online', onOnline);
     return () => {
       window.removeEventListener('online', onOnline);
+      stopSnapshots();
       offState();
       clearInterval(typingTimer);
       client.close();
     };
-  }, [store, onLogout]);
+  }, [store, storage, onLogout]);
 
   return (
     <ChatContext.Provider value={store}>

@@ -1,5 +1,5 @@
 import type { AuthResponse } from '@kurier/protocol';
-import { KurierApiError, KurierClient } from '@kurier/sdk';
+import { type ClientStorage, KurierApiError, KurierClient } from '@kurier/sdk';
 import { IndexedDbStorage } from './idb-storage';
 
 const KEY = 'kurier:session';
@@ -38,13 +38,14 @@ export function anonymousClient(): KurierClient {
   return new KurierClient({ baseUrl: location.origin });
 }
 
-/** The logged-in user's client: outbox and cursor live in IndexedDB, per user. */
-export function sessionClient(session: StoredSession): KurierClient {
-  return new KurierClient({
-    baseUrl: location.origin,
-    token: session.token,
-    storage: new IndexedDbStorage(`kurier-${session.userId}`),
-  });
+/** The logged-in user's storage: outbox, cursor and the offline snapshot, in IndexedDB, per user. */
+export function userStorage(session: StoredSession): ClientStorage {
+  return new IndexedDbStorage(`kurier-${session.userId}`);
+}
+
+/** The logged-in user's client over that storage. */
+export function sessionClient(session: StoredSession, storage: ClientStorage): KurierClient {
+  return new KurierClient({ baseUrl: location.origin, token: session.token, storage });
 }
 
 /** A device name for the session list: browser and platform, as far as the browser tells. */

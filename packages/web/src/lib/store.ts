@@ -1,5 +1,6 @@
 import type { ConversationDetail, Member, Message, User } from '@kurier/protocol';
 import type { ConnectionState, KurierClient, OutboxEntry } from '@kurier/sdk';
+import type { Snapshot } from './snapshot';
 
 /** A message the user wrote that the server has not acknowledged yet. */
 export interface PendingMessage extends OutboxEntry {
@@ -41,6 +42,17 @@ const initial: ChatState = {
 
 /** Inserts or replaces by id, keeping seq order (live events can overtake a history page). */
 export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
+  // The common cases: an older page before everything, or new messages after it. They cost a
+  // concatenation, not a sort of the whole history (10,000 messages when scrolled far back).
+  const first = list[0];
+  const last = list.at(-1);
+  const sorted = [...incoming].sort((a, b) => a.seq - b.seq);
+  const lo = sorted[0];
+  const hi = sorted.at(-1);
+  if (!first || !last) return sorted;
+  if (!lo || !hi) return [...list];
+  if (hi.seq < first.seq) return [...sorted, ...list];
+  if (lo.seq > last.seq) return [...list, ...sorted];
   const byId = new Map(list.map((m) => [m.id, m]));
   for (const m of incoming) {
     const old = byId.get(m.id);
@@ -57,6 +69,8 @@ export class ChatStore {
   readonly client: KurierClient;
   #state: ChatState = initial;
   readonly #listeners = new Set<() => void>();
+  /** Conversations by when they were last opened, newest first. */
+  #recent: string[] = [];
 
   constructor(client: KurierClient) {
     this.client = client;
@@ -95,6 +109,28 @@ export class ChatStore {
 
   getSnapshot = (): ChatState => this.#state;
 
+  /** Shows what was saved last time at once; the network load then refreshes it. */
+  hydrate(snapshot: Snapshot): void {
+    if (this.#state.ready || !snapshot.me) return;
+    this.#recent = snapshot.recent;
+    this.#update(() => ({
+      me: snapshot.me,
+      users: snapshot.users,
+      conversations: snapshot.conversations,
+      messages: snapshot.messages,
+      hasMore: snapshot.hasMore,
+      ready: true,
+    }));
+  }
+
+  /** Conversations opened recently, newest first (what the snapshot keeps). */
+  recent = (): string[] => this.#recent;
+
+  /** Notes that a conversation was opened. */
+  opened(conversationId: string): void {
+    this.#recent = [conversationId, ...this.#recent.filter((id) => id !== conversationId)].slice(0, 20);
+  }
+
   /** Loads who I am, people, conversations and what is still in the outbox. */
   async load(): Promise<void> {
     const [me, users, conversations, pending] = await Promise.all([
@@ -126,7 +162,8 @@ export class ChatStore {
   async loadHistory(conversationId: string, older = false): Promise<void> {
     const loaded = this.#state.messages[conversationId] ?? [];
     const before = older ? loaded[0]?.seq : undefined;
-    const page = await this.client.history(conversationId, { limit: 50, ...(before ? { before } : {}) });
+    // The protocol's largest page: scrolling back fast costs one request per 200 messages.
+    const page = await this.client.history(conversationId, { limit: 200, ...(before ? { before } : {}) });
     this.#update((s) => ({
       messages: { ...s.messages, [conversationId]: mergeMessages(s.messages[conversationId] ?? [], page.messages) },
       hasMore:

@@ -28,7 +28,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const [firstUnreadSeq, setFirstUnreadSeq] = useState<number | null | undefined>(undefined);
 
   useEffect(() => {
-    store.loadHistory(conversationId).catch(() => setFailed(true));
+    store.opened(conversationId);
+    // Offline with a saved copy, the saved messages are shown and no error is needed.
+    store
+      .loadHistory(conversationId)
+      .catch(() => setFailed(navigator.onLine || !store.state.messages[conversationId]));
   }, [store, conversationId]);
 
   useEffect(() => {

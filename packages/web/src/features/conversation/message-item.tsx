@@ -1,7 +1,8 @@
 import type { ConversationDetail, Message } from '@kurier/protocol';
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatTime, linkify } from '../../lib/format';
+import { formatTime } from '../../lib/format';
+import { linkify } from '../../lib/linkify';
 import type { PendingMessage } from '../../lib/store';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Icon } from '../../ui/icons';
