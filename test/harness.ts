@@ -49,6 +49,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     sessionTtlMs: 30 * 86_400_000,
     loginRatePerMinute: 1000,
     wsFramesPerSecond: 1000,
+    maxUploadBytes: 100 * 1024 * 1024,
+    uploadsPerMinute: 1000,
     ...overrides,
   };
 }

@@ -28,6 +28,11 @@ export const ERRORS = {
     status: 409,
     message: 'This clientMsgId was already used for a different message.',
   },
+  FILE_TOO_LARGE: { status: 413, message: 'The file exceeds the upload size limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Upload one file as multipart/form-data in the field "file".' },
+  MEDIA_NOT_FOUND: { status: 404, message: 'Media not found.' },
+  MEDIA_LINK_INVALID: { status: 403, message: 'The media link is invalid or has expired.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is not satisfiable.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
   PROTOCOL_VERSION_UNSUPPORTED: {
     status: 426,

@@ -68,8 +68,8 @@ export const Member = z.object({
 /** A member with their receipt watermarks. */
 export type Member = z.infer<typeof Member>;
 
-/** Message types the core knows; `file`, `template` and `interactive` come with later features. */
-export const MessageType = z.enum(['text', 'system']);
+/** Message types the core knows; `template` and `interactive` come with later features. */
+export const MessageType = z.enum(['text', 'file', 'system']);
 /** The type of a message. */
 export type MessageType = z.infer<typeof MessageType>;
 
@@ -91,6 +91,25 @@ export const Reaction = z.object({ emoji: z.string(), userIds: z.array(Id) });
 export type Reaction = z.infer<typeof Reaction>;
 
 /**
+ * A stored file as a message references it. The bytes are served by `GET /api/v1/media/:id`
+ * (and `/thumbnail` when `hasThumbnail`); `mime` is sniffed from the bytes, never taken from the
+ * uploading client. `width`/`height` are set for images, `pageCount` for PDFs whose page tree
+ * could be read.
+ */
+export const MediaRef = z.object({
+  id: Id,
+  name: z.string(),
+  mime: z.string(),
+  size: z.number().int().nonnegative(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  pageCount: z.number().int().nonnegative().nullable(),
+  hasThumbnail: z.boolean(),
+});
+/** A stored file as a message references it. */
+export type MediaRef = z.infer<typeof MediaRef>;
+
+/**
  * A message in its current state. Edits, deletion and reactions change the state and its
  * `changeId`; `seq` never changes.
  */
@@ -101,8 +120,11 @@ export const Message = z.object({
   senderId: Id,
   clientMsgId: z.string().nullable(),
   type: MessageType,
+  /** The text, or for `file` messages the optional caption. */
   text: z.string().nullable(),
   system: SystemEvent.nullable(),
+  /** The attached file of a `file` message; null otherwise and once the message is deleted. */
+  media: MediaRef.nullable(),
   replyToId: Id.nullable(),
   createdAt: Timestamp,
   editedAt: Timestamp.nullable(),
@@ -113,6 +135,18 @@ export const Message = z.object({
 /** A message in its current state. */
 export type Message = z.infer<typeof Message>;
 
+/**
+ * The rule every send (WS `send`, REST send) keeps: text, a file (`mediaId`), or both, in which
+ * case the text is the file's caption. Use with `.refine(...SEND_CONTENT_RULE)`.
+ */
+export const SEND_CONTENT_RULE: [
+  check: (body: { text?: string | undefined; mediaId?: string | undefined }) => boolean,
+  params: { message: string; path: string[] },
+] = [
+  (body) => body.text !== undefined || body.mediaId !== undefined,
+  { message: 'text is required unless mediaId is set', path: ['text'] },
+];
+
 /** Limits shared by client and server. */
 export const LIMITS = {
   textLength: 4096,
@@ -122,4 +156,6 @@ export const LIMITS = {
   frameBytes: 64 * 1024,
   historyPage: 200,
   syncPage: 500,
+  /** Longer original file names are shortened on upload. */
+  fileNameLength: 255,
 } as const;

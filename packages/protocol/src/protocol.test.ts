@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClientFrame, ERROR_CODES, ERRORS, PROTOCOL_VERSION, ServerFrame } from './index.js';
+import { ClientFrame, ERROR_CODES, ERRORS, PROTOCOL_VERSION, SendMessageRequest, ServerFrame } from './index.js';
 
 describe('protocol schemas', () => {
   it('E2: accepts every well-formed client frame and rejects wrong shapes', () => {
@@ -36,5 +36,15 @@ describe('protocol schemas', () => {
     expect(ERRORS.SESSION_EXPIRED).toMatchObject({ close: 4401 });
     expect(ServerFrame.safeParse({ type: 'error', id: null, code: 'NOT_A_MEMBER', message: 'x' }).success).toBe(true);
     expect(ServerFrame.safeParse({ type: 'error', id: null, code: 'MADE_UP', message: 'x' }).success).toBe(false);
+  });
+
+  it('F5: a send carries text, a file, or both (the text is then the caption)', () => {
+    const base = { type: 'send', id: 'r1', conversationId: 'c_1', clientMsgId: 'k-1' };
+    expect(ClientFrame.safeParse({ ...base, mediaId: 'f_1' }).success).toBe(true);
+    expect(ClientFrame.safeParse({ ...base, mediaId: 'f_1', text: 'Angebot' }).success).toBe(true);
+    expect(ClientFrame.safeParse(base).success).toBe(false);
+    expect(ClientFrame.safeParse({ ...base, mediaId: 'f_1', text: '' }).success).toBe(false);
+    expect(SendMessageRequest.safeParse({ clientMsgId: 'k', mediaId: 'f_1' }).success).toBe(true);
+    expect(SendMessageRequest.safeParse({ clientMsgId: 'k' }).success).toBe(false);
   });
 });

@@ -22,6 +22,7 @@ function message(seq: number, senderId: string, clientMsgId: string | null): Mes
     type: 'text',
     text: `#${seq}`,
     system: null,
+    media: null,
     replyToId: null,
     createdAt: 0,
     editedAt: null,

@@ -15,6 +15,8 @@ import { type Database, openDatabase } from './db/index.js';
 import { Bus } from './kernel/bus.js';
 import { installHttpKernel } from './kernel/http.js';
 import { Writer } from './kernel/writer.js';
+import { mediaRoutes } from './media/routes.js';
+import { type MediaService, mediaService } from './media/service.js';
 import { messagesRoutes } from './messages/routes.js';
 import { type MessagesService, messagesService } from './messages/service.js';
 import { realtimeGateway } from './realtime/gateway.js';
@@ -28,6 +30,7 @@ export interface KurierApp {
   accounts: AccountsService;
   conversations: ConversationsService;
   messages: MessagesService;
+  media: MediaService;
   /** Graceful shutdown: stop accepting, finish queued commits, close sockets and the database. */
   close(): Promise<void>;
 }
@@ -81,12 +84,23 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     publicUrl,
   });
   const members = membership(conversationsStore(db), bus);
+  // Media and messages need each other (access follows the messages a file was sent in; a send
+  // checks the file): the media service asks the messages service through a late-bound call.
+  const media = await mediaService({
+    db,
+    writer,
+    dataDir: config.dataDir,
+    membership: members,
+    conversationsWithMedia: (mediaId) => messages.conversationsWithMedia(mediaId),
+    maxUploadBytes: config.maxUploadBytes,
+  });
   const messages = messagesService({
     db,
     dialect,
     writer,
     bus,
     membership: members,
+    media,
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
   });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
@@ -144,6 +158,13 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   await app.register(accountsRoutes, { accounts, auth, loginRatePerMinute: config.loginRatePerMinute });
   await app.register(conversationsRoutes, { conversations, auth });
   await app.register(messagesRoutes, { messages, conversations, auth });
+  await app.register(mediaRoutes, {
+    media,
+    auth,
+    authenticate: (token) => accounts.authenticate(token),
+    maxUploadBytes: config.maxUploadBytes,
+    uploadsPerMinute: config.uploadsPerMinute,
+  });
 
   let closing: Promise<void> | null = null;
   const onPresence = (userId: string, online: boolean) => {
@@ -185,6 +206,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     accounts,
     conversations,
     messages,
+    media,
     close() {
       closing ??= (async () => {
         messages.stop();

@@ -14,6 +14,12 @@ const Env = z.object({
   KURIER_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   KURIER_LOGIN_RATE: z.coerce.number().int().min(1).default(10),
   KURIER_WS_FRAMES_PER_SECOND: z.coerce.number().int().min(1).default(200),
+  KURIER_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100 * 1024 * 1024),
+  KURIER_UPLOAD_RATE: z.coerce.number().int().min(1).default(60),
 });
 
 /** Everything the server needs to know at start, validated once. */
@@ -31,6 +37,10 @@ export interface Config {
   loginRatePerMinute: number;
   /** Sustained frames per second a WS connection may send (burst: twice that). */
   wsFramesPerSecond: number;
+  /** Largest accepted upload in bytes (the file itself, not counting multipart framing). */
+  maxUploadBytes: number;
+  /** Uploads per minute per session. */
+  uploadsPerMinute: number;
 }
 
 /** Reads the environment; throws a readable error naming the bad variable. */
@@ -56,5 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: e.KURIER_SESSION_DAYS * 86_400_000,
     loginRatePerMinute: e.KURIER_LOGIN_RATE,
     wsFramesPerSecond: e.KURIER_WS_FRAMES_PER_SECOND,
+    maxUploadBytes: e.KURIER_MAX_UPLOAD_BYTES,
+    uploadsPerMinute: e.KURIER_UPLOAD_RATE,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClientMsgId, Id, Seq } from '../ids.js';
-import { Conversation, LIMITS, Member, MemberRole, Message } from '../models.js';
+import { Conversation, LIMITS, Member, MemberRole, Message, SEND_CONTENT_RULE } from '../models.js';
 
 const GroupName = z.string().trim().min(1).max(LIMITS.groupNameLength);
 
@@ -24,8 +24,19 @@ export const ConversationDetail = z.object({
 /** A conversation with its members. */
 export type ConversationDetail = z.infer<typeof ConversationDetail>;
 
+/**
+ * A conversation in the requester's chat list: its newest message (for the preview) and how
+ * many messages from others arrived after the requester's read watermark.
+ */
+export const ConversationSummary = ConversationDetail.extend({
+  lastMessage: Message.nullable(),
+  unread: z.number().int().nonnegative(),
+});
+/** A conversation in the requester's chat list. */
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
 /** `GET /api/v1/conversations`. */
-export const ConversationList = z.object({ conversations: z.array(ConversationDetail) });
+export const ConversationList = z.object({ conversations: z.array(ConversationSummary) });
 /** `GET /api/v1/conversations`. */
 export type ConversationList = z.infer<typeof ConversationList>;
 
@@ -51,12 +62,18 @@ export const HistoryPage = z.object({ messages: z.array(Message), hasMore: z.boo
 /** A page of history. */
 export type HistoryPage = z.infer<typeof HistoryPage>;
 
-/** `POST /api/v1/conversations/:id/messages`: the REST twin of the WS `send` frame. */
-export const SendMessageRequest = z.object({
-  clientMsgId: ClientMsgId,
-  text: z.string().min(1).max(LIMITS.textLength),
-  replyToId: Id.optional(),
-});
+/**
+ * `POST /api/v1/conversations/:id/messages`: the REST twin of the WS `send` frame. With `mediaId`
+ * (from `POST /api/v1/media`) it sends a file message and `text` becomes an optional caption.
+ */
+export const SendMessageRequest = z
+  .object({
+    clientMsgId: ClientMsgId,
+    text: z.string().min(1).max(LIMITS.textLength).optional(),
+    mediaId: Id.optional(),
+    replyToId: Id.optional(),
+  })
+  .refine(...SEND_CONTENT_RULE);
 /** Body of `POST /api/v1/conversations/:id/messages`. */
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
 

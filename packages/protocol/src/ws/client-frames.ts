@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClientMsgId, Cursor, Id, Seq } from '../ids.js';
-import { LIMITS } from '../models.js';
+import { LIMITS, SEND_CONTENT_RULE } from '../models.js';
 
 /** A client-chosen request id; the server echoes it in `ack` or `error`. */
 export const RequestId = z.string().min(1).max(64);
@@ -17,15 +17,21 @@ export const HelloFrame = z.object({
   cursor: Cursor.nullish(),
 });
 
-/** Send a text message. Retrying with the same `clientMsgId` returns the original message. */
-export const SendFrame = z.object({
-  type: z.literal('send'),
-  id: RequestId,
-  conversationId: Id,
-  clientMsgId: ClientMsgId,
-  text: Text,
-  replyToId: Id.optional(),
-});
+/**
+ * Send a message: text, or a file uploaded before (`mediaId`) with an optional caption in `text`.
+ * Retrying with the same `clientMsgId` returns the original message.
+ */
+export const SendFrame = z
+  .object({
+    type: z.literal('send'),
+    id: RequestId,
+    conversationId: Id,
+    clientMsgId: ClientMsgId,
+    text: Text.optional(),
+    mediaId: Id.optional(),
+    replyToId: Id.optional(),
+  })
+  .refine(...SEND_CONTENT_RULE);
 
 /** Edit one's own text message. */
 export const EditFrame = z.object({

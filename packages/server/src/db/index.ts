@@ -7,6 +7,7 @@ import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
 import * as init from './migrations/0001-init.js';
 import * as ftsInBackground from './migrations/0002-fts-in-background.js';
+import * as media from './migrations/0003-media.js';
 import type { DB } from './schema.js';
 
 /** The two supported databases. */
@@ -108,6 +109,7 @@ function openPostgres(url: string): Database {
 const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> }> = {
   '0001-init': init,
   '0002-fts-in-background': ftsInBackground,
+  '0003-media': media,
 };
 
 async function migrate(database: Database): Promise<void> {

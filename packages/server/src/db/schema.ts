@@ -10,6 +10,8 @@ export interface DB {
   members: MembersTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
+  media: MediaTable;
+  secrets: SecretsTable;
 }
 
 export interface UsersTable {
@@ -95,6 +97,8 @@ export interface MessagesTable {
   edited_at: number | null;
   deleted_at: number | null;
   change_id: number;
+  /** The attached media of a `file` message. */
+  media_id: string | null;
 }
 
 export interface ReactionsTable {
@@ -102,4 +106,28 @@ export interface ReactionsTable {
   user_id: string;
   emoji: string;
   created_at: number;
+}
+
+/** One upload. Blobs are content-addressed, so several rows may share `sha256`. */
+export interface MediaTable {
+  id: string;
+  sha256: string;
+  /** Sniffed from the bytes, never taken from the client. */
+  mime: string;
+  size: number;
+  /** The original file name, cleaned of paths and control characters. */
+  name: string;
+  uploader_id: string;
+  created_at: number;
+  width: number | null;
+  height: number | null;
+  page_count: number | null;
+  /** SHA-256 of the WebP thumbnail blob (images only). */
+  thumbnail_key: string | null;
+}
+
+/** Server-side secrets, e.g. `media-links`: the HMAC key of signed media URLs. */
+export interface SecretsTable {
+  name: string;
+  value: string;
 }

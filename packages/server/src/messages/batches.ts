@@ -1,4 +1,4 @@
-import type { Member, Message } from '@kurier/protocol';
+import type { MediaRef, Member, Message } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
 import { presentMember } from '../conversations/present.js';
 import { allocateChangeIds } from '../db/change-clock.js';
@@ -8,11 +8,12 @@ import { newId } from '../kernel/ids.js';
 import { presentMessage } from './present.js';
 import type { MessageRow, MessagesStore } from './store.js';
 
-/** One text send as queued for group commit. */
+/** One send as queued for group commit: text, or a file with an optional caption. */
 export interface SendItem {
   conversationId: string;
   clientMsgId: string;
-  text: string;
+  text?: string | undefined;
+  mediaId?: string | undefined;
   replyToId?: string | undefined;
   senderId: string;
   at: number;
@@ -26,27 +27,39 @@ export interface ReceiptItem {
   userId: string;
 }
 
+/** Media references and uploaders by id, read in the batch's transaction (the media service). */
+export type MediaLookup = (
+  ids: readonly string[],
+  trx: Kysely<DB>,
+) => Promise<ReadonlyMap<string, { ref: MediaRef; uploaderId: string }>>;
+
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(error: KurierError): Result<T> => ({ ok: false, error });
 const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
 /**
  * Commits a batch of sends in the caller's transaction with a constant number of statements:
- * membership, idempotency and reply targets are read for the whole batch, seqs and change ids
- * allocated in memory, then one multi-row insert. One result per item, in order.
+ * membership, idempotency, reply targets and (only when an item attaches a file) media are read
+ * for the whole batch, seqs and change ids allocated in memory, then one multi-row insert. One
+ * result per item, in order.
  */
 export async function commitSends(
   s: MessagesStore,
-  { trx, items }: { trx: Kysely<DB>; items: readonly SendItem[] },
+  { trx, items, media }: { trx: Kysely<DB>; items: readonly SendItem[]; media: MediaLookup },
 ): Promise<{ results: Result<Message>[]; created: Message[] }> {
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
   const isMember = new Set(
     (await s.activeMemberships(conversationIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
   );
+  const mediaIds = [...new Set(items.flatMap((i) => (i.mediaId ? [i.mediaId] : [])))];
+  const files = mediaIds.length > 0 ? await media(mediaIds, trx) : new Map<string, never>();
+  const refOf = (id: string | null | undefined) => (id ? (files.get(id)?.ref ?? null) : null);
+  // A retry is the same send only with the same conversation, text and file; the raw media id
+  // is kept because a stored file whose id no item asked for is presented without its ref.
   const stored = new Map(
     (await s.byClientIds([...new Set(items.map((i) => i.clientMsgId))])).map((r) => [
       pairKey(r.sender_id, r.client_msg_id ?? ''),
-      presentMessage(r),
+      { message: presentMessage(r, [], refOf(r.media_id)), mediaId: r.media_id },
     ]),
   );
   const replyIds = [...new Set(items.flatMap((i) => (i.replyToId ? [i.replyToId] : [])))];
@@ -63,11 +76,14 @@ export async function commitSends(
     const key = pairKey(item.senderId, item.clientMsgId);
     const prior = known.get(key);
     if (prior) {
-      const same = prior.conversationId === item.conversationId && prior.text === item.text;
-      results.push(same ? ok(prior) : fail(new KurierError('CLIENT_MSG_ID_REUSED')));
+      const same =
+        prior.message.conversationId === item.conversationId &&
+        prior.message.text === (item.text ?? null) &&
+        prior.mediaId === (item.mediaId ?? null);
+      results.push(same ? ok(prior.message) : fail(new KurierError('CLIENT_MSG_ID_REUSED')));
       continue;
     }
-    const refusal = refuse(item, { seqs, isMember, replyTargets });
+    const refusal = refuse(item, { seqs, isMember, replyTargets, files });
     if (refusal) {
       results.push(fail(refusal));
       continue;
@@ -80,19 +96,20 @@ export async function commitSends(
       seq,
       sender_id: item.senderId,
       client_msg_id: item.clientMsgId,
-      type: 'text',
-      text: item.text,
+      type: item.mediaId ? 'file' : 'text',
+      text: item.text ?? null,
       system: null,
       reply_to_id: item.replyToId ?? null,
       created_at: item.at,
       edited_at: null,
       deleted_at: null,
       change_id: 0,
+      media_id: item.mediaId ?? null,
     };
-    const message = presentMessage(row);
+    const message = presentMessage(row, [], refOf(row.media_id));
     rows.push(row);
     created.push(message);
-    known.set(key, message);
+    known.set(key, { message, mediaId: row.media_id });
     results.push(ok(message));
   }
   if (rows.length === 0) return { results, created: [] };
@@ -112,12 +129,21 @@ export async function commitSends(
 
 function refuse(
   item: SendItem,
-  ctx: { seqs: Map<string, number>; isMember: Set<string>; replyTargets: Map<string, string> },
+  ctx: {
+    seqs: Map<string, number>;
+    isMember: Set<string>;
+    replyTargets: Map<string, string>;
+    files: ReadonlyMap<string, { uploaderId: string }>;
+  },
 ): KurierError | null {
   if (!ctx.seqs.has(item.conversationId)) return new KurierError('CONVERSATION_NOT_FOUND');
   if (!ctx.isMember.has(pairKey(item.conversationId, item.senderId))) return new KurierError('NOT_A_MEMBER');
   if (item.replyToId && ctx.replyTargets.get(item.replyToId) !== item.conversationId) {
     return new KurierError('MESSAGE_NOT_FOUND', { message: 'The quoted message is not in this conversation.' });
+  }
+  // Someone else's file is refused like an unknown one: attaching proves nothing about access.
+  if (item.mediaId && ctx.files.get(item.mediaId)?.uploaderId !== item.senderId) {
+    return new KurierError('MEDIA_NOT_FOUND', { message: 'No file with this id was uploaded by you.' });
   }
   return null;
 }

@@ -1,8 +1,15 @@
-import type { Message, MessageType, Reaction, SystemEvent } from '@kurier/protocol';
+import type { MediaRef, Message, MessageType, Reaction, SystemEvent } from '@kurier/protocol';
 import type { MessageRow, ReactionRow } from './store.js';
 
-/** Message row (+ its reactions) → wire. Deleted messages keep their place but lose content. */
-export function presentMessage(row: MessageRow, reactions: readonly ReactionRow[] = []): Message {
+/**
+ * Message row (+ its reactions and attached media) → wire. Deleted messages keep their place but
+ * lose content, the file included.
+ */
+export function presentMessage(
+  row: MessageRow,
+  reactions: readonly ReactionRow[] = [],
+  media: MediaRef | null = null,
+): Message {
   const deleted = row.deleted_at !== null;
   return {
     id: row.id,
@@ -13,6 +20,7 @@ export function presentMessage(row: MessageRow, reactions: readonly ReactionRow[
     type: row.type as MessageType,
     text: deleted ? null : row.text,
     system: row.system ? (JSON.parse(row.system) as SystemEvent) : null,
+    media: deleted ? null : media,
     replyToId: row.reply_to_id,
     createdAt: row.created_at,
     editedAt: row.edited_at,
@@ -32,13 +40,17 @@ function groupReactions(rows: readonly ReactionRow[]): Reaction[] {
   return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
 }
 
-/** Presents many rows, attaching each message's reactions. */
-export function presentMessages(rows: readonly MessageRow[], reactions: readonly ReactionRow[]): Message[] {
+/** Presents many rows, attaching each message's reactions and media (by media id). */
+export function presentMessages(
+  rows: readonly MessageRow[],
+  reactions: readonly ReactionRow[],
+  media: ReadonlyMap<string, MediaRef> = new Map(),
+): Message[] {
   const byMessage = new Map<string, ReactionRow[]>();
   for (const r of reactions) {
     const list = byMessage.get(r.message_id);
     if (list) list.push(r);
     else byMessage.set(r.message_id, [r]);
   }
-  return rows.map((row) => presentMessage(row, byMessage.get(row.id)));
+  return rows.map((row) => presentMessage(row, byMessage.get(row.id), row.media_id ? media.get(row.media_id) : null));
 }

@@ -9,16 +9,18 @@ import type { Bus } from '../kernel/bus.js';
 import { KurierError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
+import type { MediaService } from '../media/service.js';
 import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './batches.js';
 import { presentMessage, presentMessages } from './present.js';
 import { searchIndexer } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
 
-/** One text send, as queued for group commit. */
+/** One send: text, or a file uploaded before (`mediaId`) with an optional caption. */
 export interface SendInput {
   conversationId: string;
   clientMsgId: string;
-  text: string;
+  text?: string | undefined;
+  mediaId?: string | undefined;
   replyToId?: string | undefined;
 }
 
@@ -35,6 +37,8 @@ interface Deps {
   writer: Writer;
   bus: Bus;
   membership: Membership;
+  /** Attached files: checked on the send path, presented with their messages. */
+  media: Pick<MediaService, 'lookup'>;
   now?: () => number;
   /** How often committed messages are added to the SQLite full-text index. */
   searchIndexIntervalMs?: number;
@@ -48,6 +52,7 @@ export function messagesService({
   writer,
   bus,
   membership,
+  media,
   now = Date.now,
   searchIndexIntervalMs = 250,
   onBackgroundError = () => {},
@@ -73,8 +78,20 @@ export function messagesService({
     }
   }
 
+  /**
+   * Rows → messages with reactions and media, read through `trx` when inside one (SQLite has a
+   * single connection). Rows without a file cost no media query.
+   */
+  async function presentRows(rows: readonly MessageRow[], trx: Kysely<DB> = db): Promise<Message[]> {
+    const s = trx === db ? store : storeOf(trx);
+    const mediaIds = [...new Set(rows.flatMap((r) => (r.media_id ? [r.media_id] : [])))];
+    const files = mediaIds.length > 0 ? await media.lookup(mediaIds, trx) : new Map();
+    const refs = new Map([...files].map(([id, file]) => [id, file.ref]));
+    return presentMessages(rows, await s.reactionsFor(rows.map((r) => r.id)), refs);
+  }
+
   writer.register<SendItem, Message>('send', async (trx, items) => {
-    const { results, created } = await commitSends(storeOf(trx), { trx, items });
+    const { results, created } = await commitSends(storeOf(trx), { trx, items, media: media.lookup });
     if (created.length > 0) searchIndex.touch();
     return { results, publish: () => publishMessages(created) };
   });
@@ -118,24 +135,29 @@ export function messagesService({
       const row = await visibleMessage(actor, messageId, s);
       const changeId = await allocateChangeIds(trx, 1);
       await apply(s, row, changeId);
-      const updated = (await s.byId(messageId)) as MessageRow;
-      const message = presentMessage(updated, await s.reactionsFor([messageId]));
+      const [message] = (await presentRows([(await s.byId(messageId)) as MessageRow], trx)) as [Message];
       return { result: message, publish: () => publishMessages([message]) };
     });
   }
 
   return {
-    /** Sends a text message; resolves with the stored message after the durable commit. */
+    /**
+     * Sends a text or file message; resolves with the stored message after the durable commit.
+     * Whether the actor uploaded the attached file is checked in the batch (MEDIA_NOT_FOUND).
+     */
     async send(actor: Actor, input: SendInput): Promise<Message> {
+      if (input.text === undefined && input.mediaId === undefined) {
+        throw new KurierError('VALIDATION_FAILED', { message: 'A message needs text or a file.' });
+      }
       await membership.requireMember(actor.userId, input.conversationId);
       return writer.submit<Message>('send', { ...input, senderId: actor.userId, at: now() } satisfies SendItem);
     },
 
-    /** Edits one's own, not deleted text message. */
+    /** Edits one's own, not deleted text message or file caption. */
     edit(actor: Actor, messageId: string, text: string): Promise<Message> {
       return mutateMessage(actor, messageId, async (s, row, changeId) => {
-        if (row.sender_id !== actor.userId || row.type !== 'text')
-          throw new KurierError('FORBIDDEN', { message: 'Only the sender can edit a text message.' });
+        if (row.sender_id !== actor.userId || row.type === 'system')
+          throw new KurierError('FORBIDDEN', { message: 'Only the sender can edit a message.' });
         if (row.deleted_at !== null) throw new KurierError('CONFLICT', { message: 'The message was deleted.' });
         await s.updateMessage(messageId, { text, edited_at: now(), change_id: changeId });
       });
@@ -201,6 +223,7 @@ export function messagesService({
         edited_at: null,
         deleted_at: null,
         change_id: input.changeId,
+        media_id: null,
       };
       await s.insertMany([row]);
       await s.advanceConversations([{ id: input.conversationId, seq: row.seq, at }]);
@@ -208,6 +231,22 @@ export function messagesService({
     },
 
     publishMessages,
+
+    /**
+     * What a chat list shows per conversation: the newest message and the unread count of
+     * `userId`. The caller has checked that these are the user's conversations.
+     */
+    async summaries(userId: string, conversationIds: readonly string[]) {
+      const [newest, unread] = await Promise.all([
+        store.newestOf(conversationIds),
+        store.unreadCounts(userId, conversationIds),
+      ]);
+      const presented = presentMessages(newest, await store.reactionsFor(newest.map((r) => r.id)));
+      return {
+        lastMessage: new Map(presented.map((m) => [m.conversationId, m])),
+        unread: new Map(unread.map((u) => [u.conversation_id, Number(u.unread)])),
+      };
+    },
 
     /** A page of history, oldest first. */
     async history(
@@ -219,7 +258,7 @@ export function messagesService({
       const rows = await store.history(conversationId, before, limit + 1);
       const hasMore = rows.length > limit;
       const page = hasMore ? rows.slice(1) : rows;
-      return { messages: presentMessages(page, await store.reactionsFor(page.map((r) => r.id))), hasMore };
+      return { messages: await presentRows(page), hasMore };
     },
 
     /** Full-text search over the conversations the actor is in (or one of them). */
@@ -235,7 +274,7 @@ export function messagesService({
       // Messages reach the index in background batches; a search must still find them all.
       await searchIndex.flush();
       const rows = await store.search(conversationIds, query, limit);
-      return { messages: presentMessages(rows, await store.reactionsFor(rows.map((r) => r.id))) };
+      return { messages: await presentRows(rows) };
     },
 
     /** Stops background work; call before the writer drains at shutdown. */
@@ -243,10 +282,11 @@ export function messagesService({
       searchIndex.stop();
     },
 
-    /** Messages with their reactions, for sync. */
-    async present(rows: readonly MessageRow[]): Promise<Message[]> {
-      return presentMessages(rows, await store.reactionsFor(rows.map((r) => r.id)));
-    },
+    /** Messages with their reactions and files, for sync. */
+    present: (rows: readonly MessageRow[]) => presentRows(rows),
+
+    /** Conversations where a not deleted message carries this file (media access). */
+    conversationsWithMedia: (mediaId: string) => store.conversationsWithMedia(mediaId),
   };
 }
 

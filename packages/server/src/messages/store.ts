@@ -8,7 +8,7 @@ export type MessageRow = Omit<Selectable<MessagesTable>, 'pk'>;
 export type NewMessageRow = Omit<Insertable<MessagesTable>, 'pk'> & MessageRow;
 export type ReactionRow = Selectable<ReactionsTable>;
 
-// SQLite allows 32,766 bound variables per statement; 13 columns × 1,000 rows stays well below.
+// SQLite allows 32,766 bound variables per statement; 14 columns × 1,000 rows stays well below.
 const INSERT_CHUNK = 1_000;
 
 /**
@@ -36,6 +36,18 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
      * Filtering on client ids alone walks the (client_msg_id, sender_id) index once per id,
      * where adding `sender_id in (…)` made SQLite probe every sender × id combination.
      */
+    /** Conversations with a not deleted message carrying this media (who may read the file). */
+    conversationsWithMedia: async (mediaId: string) =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('conversation_id')
+          .distinct()
+          .where('media_id', '=', mediaId)
+          .where('deleted_at', 'is', null)
+          .execute()
+      ).map((r) => r.conversation_id),
+
     byClientIds: async (clientMsgIds: readonly string[]) =>
       clientMsgIds.length === 0
         ? []
@@ -116,6 +128,41 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
         .where('user_id', '=', userId)
         .where('emoji', '=', emoji)
         .execute(),
+
+    /** The newest message of each conversation (for chat list previews). */
+    newestOf: async (conversationIds: readonly string[]) =>
+      conversationIds.length === 0
+        ? []
+        : db
+            .selectFrom('messages')
+            .innerJoin('conversations', (j) =>
+              j.onRef('conversations.id', '=', 'messages.conversation_id').onRef('conversations.last_seq', '=', 'messages.seq'),
+            )
+            .selectAll('messages')
+            .where('messages.conversation_id', 'in', conversationIds)
+            .execute(),
+
+    /**
+     * Per conversation, the messages from others after the user's read watermark that are still
+     * there to read (not system messages, not deleted). Walks (conversation_id, seq) from the
+     * watermark on, so it costs what is unread, not the history.
+     */
+    unreadCounts: async (userId: string, conversationIds: readonly string[]) =>
+      conversationIds.length === 0
+        ? []
+        : db
+            .selectFrom('messages')
+            .innerJoin('members', (j) =>
+              j.onRef('members.conversation_id', '=', 'messages.conversation_id').on('members.user_id', '=', userId),
+            )
+            .select(['messages.conversation_id', (eb) => eb.fn.countAll<number>().as('unread')])
+            .where('messages.conversation_id', 'in', conversationIds)
+            .whereRef('messages.seq', '>', 'members.read_seq')
+            .where('messages.sender_id', '!=', userId)
+            .where('messages.type', '!=', 'system')
+            .where('messages.deleted_at', 'is', null)
+            .groupBy('messages.conversation_id')
+            .execute(),
 
     /** Newest `limit` messages with seq below `before`, returned oldest first. */
     history: async (conversationId: string, before: number | undefined, limit: number) => {
