@@ -4,8 +4,9 @@ import {
   type Conversation,
   type ConversationDetail,
   type CreateConversationRequest,
-  type ErrorBody,
   type HistoryPage,
+  type MediaRef,
+  type MediaVariant,
   type Member,
   type Message,
   PROTOCOL_VERSION,
@@ -16,7 +17,8 @@ import {
 } from '@kurier/protocol';
 import { Connection, type ConnectionState } from './connection.js';
 import { Emitter } from './emitter.js';
-import { isPermanent, KurierApiError } from './errors.js';
+import { isPermanent, KurierApiError, responseError } from './errors.js';
+import { MediaApi, type UploadOptions } from './media.js';
 import { type ClientOptions, type ClientStorage, MemoryStorage, type WebSocketConstructor } from './options.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { Requests } from './requests.js';
@@ -57,6 +59,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   readonly #options: ClientOptions;
   readonly #storage: ClientStorage;
   readonly #outbox: Outbox;
+  readonly #media: MediaApi;
   readonly #requests = new Requests();
   readonly #waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: KurierApiError) => void }>();
   readonly #sendRequests = new Map<string, string>();
@@ -81,6 +84,11 @@ export class KurierClient extends Emitter<ClientEvents> {
     this.#storage = options.storage ?? new MemoryStorage();
     this.#outbox = new Outbox(this.#storage);
     this.#token = options.token ?? null;
+    this.#media = new MediaApi({
+      baseUrl: options.baseUrl,
+      token: () => this.#token,
+      request: (method, path) => this.request(method, path),
+    });
   }
 
   /** The session token (keep it to resume without a password). */
@@ -120,12 +128,8 @@ export class KurierClient extends Emitter<ClientEvents> {
       throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
     }
     if (res.status === 204) return undefined as TResult;
-    const json = (await res.json().catch(() => null)) as unknown;
-    if (!res.ok) {
-      const e = (json as ErrorBody | null)?.error;
-      throw new KurierApiError(e?.code ?? 'INTERNAL', e?.message ?? res.statusText, res.status);
-    }
-    return json as TResult;
+    if (!res.ok) throw await responseError(res);
+    return (await res.json().catch(() => null)) as TResult;
   }
 
   async #authenticate(path: string, body: unknown): Promise<AuthResponse> {
@@ -185,6 +189,29 @@ export class KurierClient extends Emitter<ClientEvents> {
     if (conversationId) q.set('conversationId', conversationId);
     return this.request<SearchResult>('GET', `/api/v1/search?${q}`);
   };
+
+  /**
+   * Uploads a file (multipart, streamed by the server to disk); send it with
+   * `send(conversationId, caption, { mediaId: media.id })`.
+   *
+   * @example
+   * const media = await client.upload(input.files[0], input.files[0].name, { onProgress: (s, t) => bar(s / t) });
+   * await client.send(conversationId, 'Das Angebot', { mediaId: media.id });
+   */
+  upload(file: Blob | Uint8Array, name: string, opts?: UploadOptions): Promise<MediaRef> {
+    return this.#media.upload(file, name, opts);
+  }
+
+  /**
+   * A signed, absolute URL of a file or its thumbnail for `<img src>` and download links (no
+   * Authorization header needed); valid for at least an hour, cached and renewed by the client.
+   *
+   * @example
+   * img.src = await client.mediaUrl(message.media, 'thumbnail');
+   */
+  mediaUrl(media: Pick<MediaRef, 'id'> | string, variant: MediaVariant = 'original'): Promise<string> {
+    return this.#media.url(media, variant);
+  }
 
   /** Logs this device out and closes the connection. */
   async logout(): Promise<void> {
@@ -258,13 +285,14 @@ export class KurierClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Sends a text message. It is stored in the outbox first and survives disconnects; the promise
-   * resolves with the server's message once the server has durably stored it.
+   * Sends a message: text, or with `mediaId` (from `upload`) a file whose caption is `text` (may
+   * be empty). It is stored in the outbox first and survives disconnects; the promise resolves
+   * with the server's message once the server has durably stored it.
    */
   async send(
     conversationId: string,
     text: string,
-    opts: { replyToId?: string; clientMsgId?: string } = {},
+    opts: { replyToId?: string; clientMsgId?: string; mediaId?: string } = {},
   ): Promise<Message> {
     await this.#load();
     const entry: OutboxEntry = {
@@ -274,6 +302,7 @@ export class KurierClient extends Emitter<ClientEvents> {
       createdAt: Date.now(),
     };
     if (opts.replyToId) entry.replyToId = opts.replyToId;
+    if (opts.mediaId) entry.mediaId = opts.mediaId;
     await this.#outbox.add(entry);
     const result = new Promise<Message>((resolve, reject) => this.#waiting.set(entry.clientMsgId, { resolve, reject }));
     if (this.#authed) this.#sendEntry(entry);
@@ -328,7 +357,9 @@ export class KurierClient extends Emitter<ClientEvents> {
       id,
       conversationId: entry.conversationId,
       clientMsgId: entry.clientMsgId,
-      text: entry.text,
+      // A file without a caption sends no text at all; an empty text alone stays an error.
+      ...(entry.text !== '' || !entry.mediaId ? { text: entry.text } : {}),
+      ...(entry.mediaId ? { mediaId: entry.mediaId } : {}),
       ...(entry.replyToId ? { replyToId: entry.replyToId } : {}),
     };
     if (!this.#connection?.send(frame)) {

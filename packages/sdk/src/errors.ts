@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@kurier/protocol';
+import type { ErrorBody, ErrorCode } from '@kurier/protocol';
 
 /** A failure reported by the server (HTTP or WS), with its stable code. */
 export class KurierApiError extends Error {
@@ -16,4 +16,10 @@ export class KurierApiError extends Error {
 /** Codes where retrying the same request cannot succeed: drop it from the outbox. */
 export function isPermanent(code: KurierApiError['code']): boolean {
   return code !== 'NETWORK' && code !== 'RATE_LIMITED' && code !== 'INTERNAL' && code !== 'SHUTTING_DOWN';
+}
+
+/** The typed error of a failed HTTP response (`{ error: { code, message } }`). */
+export async function responseError(res: Response): Promise<KurierApiError> {
+  const e = ((await res.json().catch(() => null)) as ErrorBody | null)?.error;
+  return new KurierApiError(e?.code ?? 'INTERNAL', e?.message ?? res.statusText, res.status);
 }

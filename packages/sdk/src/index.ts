@@ -9,6 +9,7 @@
 export { type ClientEvents, KurierClient, newClientMsgId } from './client.js';
 export type { ConnectionState } from './connection.js';
 export { KurierApiError } from './errors.js';
+export type { UploadOptions } from './media.js';
 export {
   type ClientOptions,
   type ClientStorage,

@@ -4,7 +4,10 @@ import type { ClientStorage } from './options.js';
 export interface OutboxEntry {
   clientMsgId: string;
   conversationId: string;
+  /** The text, or the caption of a file message (may be empty then). */
   text: string;
+  /** The uploaded file of a file message. */
+  mediaId?: string;
   replyToId?: string;
   createdAt: number;
 }

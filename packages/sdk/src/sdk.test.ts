@@ -74,3 +74,43 @@ describe('SDK outbox and reconnect', () => {
     carl.client.close();
   });
 });
+
+describe('SDK files', () => {
+  it('F5 M2: a file message written offline waits in the outbox with its mediaId and goes out once', async () => {
+    const media = await anna.client.upload(new TextEncoder().encode('Lieferschein 4711\n'), 'lieferschein.txt');
+    const offline = newClient(server, { token: anna.token, storage: new MemoryStorage() });
+    const sent = offline.send(chatId, '', { mediaId: media.id });
+    await until(async () => (await offline.pending()).length === 1, 'pending entry');
+    expect((await offline.pending())[0]).toMatchObject({ mediaId: media.id, text: '' });
+    await offline.connect();
+    expect(await sent).toMatchObject({ type: 'file', text: null, media });
+    expect(await offline.pending()).toEqual([]);
+    expect((await offline.history(chatId)).messages).toHaveLength(1);
+    offline.close();
+  });
+
+  it('F1 F7: upload reports completion, can be aborted, and signed URLs are cached', async () => {
+    const bytes = new Uint8Array(300_000); // NUL bytes: not text
+    const progress: [number, number][] = [];
+    const media = await anna.client.upload(new Blob([bytes]), 'daten.bin', {
+      onProgress: (s, t) => progress.push([s, t]),
+    });
+    expect(media).toMatchObject({ name: 'daten.bin', size: bytes.length, mime: 'application/octet-stream' });
+    expect(progress).toEqual([
+      [0, bytes.length],
+      [bytes.length, bytes.length],
+    ]);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(anna.client.upload(bytes, 'nie.bin', { signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    const url = await anna.client.mediaUrl(media);
+    expect(url).toMatch(new RegExp(`^${server.url}/api/v1/media/${media.id}\\?exp=\\d+&sig=`));
+    expect(await anna.client.mediaUrl(media.id)).toBe(url);
+    const res = await fetch(url);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+    await expect(anna.client.mediaUrl(media, 'thumbnail')).rejects.toMatchObject({ code: 'MEDIA_NOT_FOUND' });
+    await expect(ben.client.mediaUrl(media)).rejects.toMatchObject({ code: 'MEDIA_NOT_FOUND', status: 404 });
+  });
+});
