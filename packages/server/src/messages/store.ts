@@ -31,11 +31,6 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
     byIds: async (ids: readonly string[]) =>
       ids.length === 0 ? [] : db.selectFrom('messages').selectAll().where('id', 'in', ids).execute(),
 
-    /**
-     * Messages with these client ids (any sender); the caller matches exact (sender, id) pairs.
-     * Filtering on client ids alone walks the (client_msg_id, sender_id) index once per id,
-     * where adding `sender_id in (…)` made SQLite probe every sender × id combination.
-     */
     /** Conversations with a not deleted message carrying this media (who may read the file). */
     conversationsWithMedia: async (mediaId: string) =>
       (
@@ -48,6 +43,11 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
           .execute()
       ).map((r) => r.conversation_id),
 
+    /**
+     * Messages with these client ids (any sender); the caller matches exact (sender, id) pairs.
+     * Filtering on client ids alone walks the (client_msg_id, sender_id) index once per id,
+     * where adding `sender_id in (…)` made SQLite probe every sender × id combination.
+     */
     byClientIds: async (clientMsgIds: readonly string[]) =>
       clientMsgIds.length === 0
         ? []
@@ -136,7 +136,9 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
         : db
             .selectFrom('messages')
             .innerJoin('conversations', (j) =>
-              j.onRef('conversations.id', '=', 'messages.conversation_id').onRef('conversations.last_seq', '=', 'messages.seq'),
+              j
+                .onRef('conversations.id', '=', 'messages.conversation_id')
+                .onRef('conversations.last_seq', '=', 'messages.seq'),
             )
             .selectAll('messages')
             .where('messages.conversation_id', 'in', conversationIds)
