@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -54,8 +55,8 @@ export async function mediaService({
   const store = mediaStore(db);
   const blobs = blobStore(join(dataDir, 'media'));
   await blobs.init();
-  const secret = await store.secret('media-links');
-  if (!secret) throw new Error('the media-links secret is missing (migration 0003)');
+  // Deleting the row rotates the key: links handed out before stop working.
+  const secret = await store.secret('media-links', () => randomBytes(32).toString('base64url'));
   const links = mediaLinks(Buffer.from(secret, 'base64url'));
 
   /** The media row, if the actor uploaded it or is in a conversation where it was sent. */

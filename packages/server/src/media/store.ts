@@ -18,8 +18,15 @@ export function mediaStore(db: Kysely<DB>) {
     bySha256: (sha256: string) =>
       db.selectFrom('media').selectAll().where('sha256', '=', sha256).limit(1).executeTakeFirst(),
 
-    secret: async (name: string) =>
-      (await db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirst())?.value ?? null,
+    /** A named secret, created with `make()` when missing (concurrent starts agree on one). */
+    secret: async (name: string, make: () => string) => {
+      await db
+        .insertInto('secrets')
+        .values({ name, value: make() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      return (await db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow()).value;
+    },
   };
 }
 
