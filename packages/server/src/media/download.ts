@@ -11,7 +11,7 @@ const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/web
  * on our origin, and a sandboxing CSP covers whatever a browser opens anyway. PDFs keep the
  * app-wide CSP instead: Chromium's PDF viewer does not run inside a CSP sandbox.
  */
-export function describe(reply: FastifyReply, file: MediaFile): void {
+export function setFileHeaders(reply: FastifyReply, file: MediaFile): void {
   const inline = INLINE_TYPES.has(file.mime);
   void reply
     .header('content-type', file.mime === 'text/plain' ? 'text/plain; charset=utf-8' : file.mime)

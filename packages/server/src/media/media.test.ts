@@ -205,7 +205,7 @@ describe.each(DIALECTS)('media on %s', (dialect) => {
       status: 413,
     });
     // A declared length far over the limit is refused before the body is read.
-    const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const declared = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
       const req = httpRequest(`${server.url}/api/v1/media`, {
         method: 'POST',
         headers: {
@@ -219,12 +219,14 @@ describe.each(DIALECTS)('media on %s', (dialect) => {
         res.on('data', (c) => {
           body += c;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
       });
       req.on('error', reject);
       req.write('--x\r\n');
     });
     expect(declared.status).toBe(413);
+    // The rest of the body is not read: the connection closes after the answer.
+    expect(declared.connection).toBe('close');
     expect(JSON.parse(declared.body)).toMatchObject({ error: { code: 'FILE_TOO_LARGE' } });
     expect(mediaFiles(server)).toEqual(before);
     expect(await rowCount()).toBe(1);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type Actor, actorOf, bearerToken } from '../kernel/auth.js';
 import { KurierError } from '../kernel/errors.js';
 import { parse } from '../kernel/http.js';
-import { byteRange, describe, notModified } from './download.js';
+import { byteRange, notModified, setFileHeaders } from './download.js';
 import type { MediaAccess, MediaService } from './service.js';
 
 interface Options {
@@ -92,7 +92,7 @@ export async function mediaRoutes(app: FastifyInstance, options: Options) {
       throw err;
     }
     // Only now: an error above is answered as JSON, not under the file's content type.
-    describe(reply, file);
+    setFileHeaders(reply, file);
     if (notModified(request, file)) return reply.status(304).send();
     if (!range) {
       // An explicit end lets the stream finish right after its last bytes instead of one more
