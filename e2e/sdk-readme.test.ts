@@ -45,5 +45,8 @@ it('the SDK README example runs as written against a real server', async () => {
   expect(page.messages.map((m) => m.text)).toEqual([
     'Hallo Ben, das Angebot ist raus.',
     'Still here after a reconnect.',
+    'Der Lieferschein',
   ]);
+  // The README's upload example sends a file with that caption.
+  expect(page.messages.at(-1)?.media?.name).toBeTruthy();
 });

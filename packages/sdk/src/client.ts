@@ -3,6 +3,7 @@ import {
   type Change,
   type Conversation,
   type ConversationDetail,
+  type ConversationSummary,
   type CreateConversationRequest,
   type HistoryPage,
   type MediaRef,
@@ -168,8 +169,9 @@ export class KurierClient extends Emitter<ClientEvents> {
   users = async (): Promise<User[]> => (await this.request<{ users: User[] }>('GET', '/api/v1/users')).users;
   sessions = async (): Promise<Session[]> =>
     (await this.request<{ sessions: Session[] }>('GET', '/api/v1/sessions')).sessions;
-  conversations = async (): Promise<ConversationDetail[]> =>
-    (await this.request<{ conversations: ConversationDetail[] }>('GET', '/api/v1/conversations')).conversations;
+  /** The chat list: every conversation with its newest message and unread count, newest first. */
+  conversations = async (): Promise<ConversationSummary[]> =>
+    (await this.request<{ conversations: ConversationSummary[] }>('GET', '/api/v1/conversations')).conversations;
   createConversation = (input: CreateConversationRequest) =>
     this.request<ConversationDetail>('POST', '/api/v1/conversations', input);
   addMembers = (conversationId: string, userIds: string[]) =>

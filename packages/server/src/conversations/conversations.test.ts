@@ -102,6 +102,28 @@ describe.each(DIALECTS)('conversations on %s', (dialect) => {
     expect(leaked).toEqual([]);
   });
 
+  it("C6: the chat list carries each conversation's newest message and the reader's unread count", async () => {
+    const { conversation } = await anna.client.createConversation({ kind: 'direct', userId: ben.id });
+    await anna.client.connect();
+    await ben.client.connect();
+    await anna.client.send(conversation.id, 'eins');
+    await anna.client.send(conversation.id, 'zwei');
+    const last = await anna.client.send(conversation.id, 'drei');
+    await ben.client.send(conversation.id, 'gelesen?');
+    const forBen = (await ben.client.conversations()).find((c) => c.conversation.id === conversation.id);
+    expect(forBen?.lastMessage?.text).toBe('gelesen?');
+    // Anna's three count for Ben; the creation notice and his own message do not.
+    expect(forBen?.unread).toBe(3);
+    const forAnna = (await anna.client.conversations()).find((c) => c.conversation.id === conversation.id);
+    expect(forAnna?.unread).toBe(1);
+    await ben.client.markRead(conversation.id, last.seq);
+    expect((await ben.client.conversations()).find((c) => c.conversation.id === conversation.id)?.unread).toBe(0);
+    const group = await carl.client.createConversation({ kind: 'group', name: 'Leer', memberIds: [ben.id] });
+    const empty = (await ben.client.conversations()).find((c) => c.conversation.id === group.conversation.id);
+    expect(empty).toMatchObject({ unread: 0 });
+    expect(empty?.lastMessage?.type).toBe('system');
+  });
+
   it('C5: bad bodies and unknown ids are typed errors that change nothing', async () => {
     await expect(anna.client.createConversation({ kind: 'group', name: '' } as never)).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',

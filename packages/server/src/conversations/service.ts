@@ -1,4 +1,11 @@
-import type { Change, ConversationDetail, CreateConversationRequest, MemberRole, SystemEvent } from '@kurier/protocol';
+import type {
+  Change,
+  ConversationDetail,
+  ConversationSummary,
+  CreateConversationRequest,
+  MemberRole,
+  SystemEvent,
+} from '@kurier/protocol';
 import { CreateConversationRequest as CreateSchema } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
 import type { AccountsService } from '../accounts/service.js';
@@ -193,15 +200,22 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       });
     },
 
-    async list(actor: Actor): Promise<ConversationDetail[]> {
+    /** The user's chat list: conversations with members, newest message and unread count. */
+    async list(actor: Actor): Promise<ConversationSummary[]> {
       const rows = await store.forUser(actor.userId);
-      const members = await store.membersOf(rows.map((r) => r.id));
+      const ids = rows.map((r) => r.id);
+      const [members, summaries] = await Promise.all([store.membersOf(ids), messages.summaries(actor.userId, ids)]);
       const byConversation = new Map<string, MemberRow[]>();
-      for (const m of members)
-        byConversation.set(m.conversation_id, [...(byConversation.get(m.conversation_id) ?? []), m]);
+      for (const m of members) {
+        const list = byConversation.get(m.conversation_id);
+        if (list) list.push(m);
+        else byConversation.set(m.conversation_id, [m]);
+      }
       return rows.map((r) => ({
         conversation: presentConversation(r),
         members: (byConversation.get(r.id) ?? []).map(presentMember),
+        lastMessage: summaries.lastMessage.get(r.id) ?? null,
+        unread: summaries.unread.get(r.id) ?? 0,
       }));
     },
 
