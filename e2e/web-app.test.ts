@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../test/browser.js';
+import { classicPdf, noisePng } from '../test/files.js';
 import { startServer, type TestServer } from '../test/harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -62,10 +63,14 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     await anna.getByRole('button', { name: 'Neuer Chat' }).click();
     await anna.getByRole('button', { name: /Ben Weber/ }).click();
     await send(anna, 'Hallo Ben! Siehe https://example.com/plan');
-    // Ben has the chat open after clicking it in his list.
-    await ben.getByRole('link', { name: /Anna Schmidt/ }).click();
+    // Ben's list shows the new chat with its preview and an unread badge; opening it reads it.
+    const row = ben.getByRole('link', { name: /Anna Schmidt/ });
+    await row.getByText('1 unread message').waitFor();
+    await row.getByText('Hallo Ben! Siehe').waitFor();
+    await row.click();
     await chat(ben).getByText('Hallo Ben!').waitFor();
     await expect.poll(() => lastTick(anna)).toBe('read');
+    await expect.poll(() => row.getByText(/unread/).count()).toBe(0);
     const link = chat(ben).getByRole('link', { name: 'https://example.com/plan' });
     expect(await link.getAttribute('rel')).toContain('noopener');
 
@@ -95,6 +100,31 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     await chat(ben).getByText('Anna Schmidt created the group “Projekt Nord”').waitFor();
   });
 
+  it('W12: an image and a PDF: attached, uploaded with progress, shown as thumbnail and first-page card', async () => {
+    const png = await noisePng(800, 600);
+    await anna.locator('input[type="file"]').setInputFiles([
+      { name: 'baustelle.png', mimeType: 'image/png', buffer: png },
+      { name: 'angebot.pdf', mimeType: 'application/pdf', buffer: classicPdf(3) },
+    ]);
+    const thumb = chat(ben).getByTestId('image-thumbnail');
+    await thumb.waitFor();
+    await expect
+      .poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+      .toBeGreaterThan(0);
+    // The thumbnail, not the original: smaller than the 800 px upload.
+    expect(await thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeLessThanOrEqual(480);
+    const card = chat(ben).getByTestId('pdf-card');
+    await card.getByText('angebot.pdf').waitFor();
+    await card.getByText('3 pages').waitFor();
+    await expect
+      .poll(() => card.getByTestId('pdf-preview').getAttribute('data-state'), { timeout: 15_000 })
+      .toBe('ready');
+    await thumb.click();
+    await ben.getByRole('dialog', { name: 'baustelle.png' }).getByRole('img').waitFor();
+    await ben.keyboard.press('Escape');
+    await expect.poll(() => ben.getByRole('dialog').count()).toBe(0);
+  });
+
   it('W5: offline, two messages wait as pending; back online, each arrives exactly once', async () => {
     await benCtx.setOffline(true);
     await ben.getByTestId('connection-banner').waitFor();
@@ -122,6 +152,14 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
   it('W11: recently opened chats stay readable offline, even after a reload', async () => {
     // Snapshots are written every few seconds; the service worker caches the app shell.
     await ben.waitForTimeout(3500);
+    const controlled = await ben.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+      }
+      return Boolean(navigator.serviceWorker.controller);
+    });
+    expect(controlled).toBe(true);
     await benCtx.setOffline(true);
     await ben.reload();
     await ben.getByRole('link', { name: /Projekt Nord/ }).waitFor();

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, type Config, type KurierApp } from '@kurier/server';
+import { buildApp, type Config, type KurierApp, loadConfig } from '@kurier/server';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     wsFramesPerSecond: 1000,
     maxUploadBytes: 100 * 1024 * 1024,
     uploadsPerMinute: 1000,
+    webDir: loadConfig({}).webDir,
     ...overrides,
   };
 }

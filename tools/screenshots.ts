@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { KurierClient } from '@kurier/sdk';
 import { buildApp, loadConfig } from '@kurier/server';
+import sharp from 'sharp';
 import WebSocket from 'ws';
 import { launchBrowser } from '../test/browser.js';
 
@@ -64,6 +65,10 @@ try {
   await anna.send(g, 'Mir auch. Ich trage es ein.');
   await ben.react(q.id, '❤️');
   await clara.send(g, 'Perfekt, ich gebe Bescheid.');
+  const sitePlanMedia = await deniz.upload(await sitePlan(), 'lageplan-nord.png');
+  await deniz.send(g, '', { mediaId: sitePlanMedia.id });
+  const offer = await clara.upload(offerPdf(), 'Angebot-2026-118.pdf');
+  await clara.send(g, 'Das Angebot zum Durchsehen', { mediaId: offer.id });
 
   const third = await clara.createConversation({ kind: 'direct', userId: (await anna.me()).id });
   await clara.send(third.conversation.id, 'Kurze Frage zur Rechnung 2026-118 …');
@@ -93,6 +98,16 @@ try {
     const page = await ctx.newPage();
     await page.goto(`${base}${opts.path}`);
     await settle(page);
+    await page
+      .waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-testid="pdf-preview"]')].every(
+            (c) => c.getAttribute('data-state') !== 'loading',
+          ),
+        undefined,
+        { timeout: 5000 },
+      )
+      .catch(() => {});
     await page.screenshot({ path: join(OUT, `${name}.png`) });
     await ctx.close();
     console.log(`docs/screenshots/${name}.png`);
@@ -111,6 +126,49 @@ try {
 } finally {
   await kurier.close();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A small drawn site plan (SVG rendered by sharp), a friendlier picture than noise. */
+function sitePlan(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="960" height="640">
+    <rect width="960" height="640" fill="#e8f5f2"/>
+    <rect x="80" y="80" width="360" height="240" fill="#0f766e" opacity="0.85" rx="12"/>
+    <rect x="500" y="120" width="380" height="180" fill="#f59e0b" opacity="0.85" rx="12"/>
+    <rect x="160" y="380" width="640" height="180" fill="#0ea5e9" opacity="0.8" rx="12"/>
+    <text x="110" y="130" font-family="sans-serif" font-size="34" fill="#fff">Halle A</text>
+    <text x="530" y="170" font-family="sans-serif" font-size="34" fill="#fff">Büro</text>
+    <text x="190" y="430" font-family="sans-serif" font-size="34" fill="#fff">Parkplatz</text>
+  </svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/** A one-page PDF with a heading and a few lines, written by hand (offsets in the xref). */
+function offerPdf(): Buffer {
+  const text = [
+    'BT /F1 28 Tf 72 760 Td (Angebot 2026-118) Tj ET',
+    'BT /F1 14 Tf 72 720 Td (Mueller & Co. GmbH - Projekt Nord) Tj ET',
+    'BT /F1 12 Tf 72 680 Td (Pos. 1  Planung            4.800,00 EUR) Tj ET',
+    'BT /F1 12 Tf 72 660 Td (Pos. 2  Umsetzung         12.300,00 EUR) Tj ET',
+    'BT /F1 12 Tf 72 630 Td (Summe netto              17.100,00 EUR) Tj ET',
+  ].join('\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
 }
 
 /** Waits until the app has loaded its data and the connection banner is gone. */

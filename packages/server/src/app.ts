@@ -14,6 +14,7 @@ import { conversationsStore } from './conversations/store.js';
 import { type Database, openDatabase } from './db/index.js';
 import { Bus } from './kernel/bus.js';
 import { installHttpKernel } from './kernel/http.js';
+import { serveWebApp } from './kernel/web-app.js';
 import { Writer } from './kernel/writer.js';
 import { mediaRoutes } from './media/routes.js';
 import { type MediaService, mediaService } from './media/service.js';
@@ -139,6 +140,9 @@ export async function buildApp(config: Config): Promise<KurierApp> {
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // Without TLS of our own (plain HTTP on a LAN, or TLS at a proxy) upgrading would send the
+        // app's requests to an https:// origin that does not exist.
+        upgradeInsecureRequests: config.tls ? [] : null,
       },
     },
     strictTransportSecurity: config.tls !== null,
@@ -165,6 +169,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     maxUploadBytes: config.maxUploadBytes,
     uploadsPerMinute: config.uploadsPerMinute,
   });
+  await serveWebApp(app, config.webDir);
 
   let closing: Promise<void> | null = null;
   const onPresence = (userId: string, online: boolean) => {

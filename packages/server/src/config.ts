@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+// The server and the web app live in one repository; the app's build output sits beside it.
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -20,6 +24,7 @@ const Env = z.object({
     .min(1)
     .default(100 * 1024 * 1024),
   KURIER_UPLOAD_RATE: z.coerce.number().int().min(1).default(60),
+  KURIER_WEB_DIR: z.string().optional(),
 });
 
 /** Everything the server needs to know at start, validated once. */
@@ -41,6 +46,8 @@ export interface Config {
   maxUploadBytes: number;
   /** Uploads per minute per session. */
   uploadsPerMinute: number;
+  /** The built web app (packages/web/dist by default), served at `/`. */
+  webDir: string;
 }
 
 /** Reads the environment; throws a readable error naming the bad variable. */
@@ -68,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsFramesPerSecond: e.KURIER_WS_FRAMES_PER_SECOND,
     maxUploadBytes: e.KURIER_MAX_UPLOAD_BYTES,
     uploadsPerMinute: e.KURIER_UPLOAD_RATE,
+    webDir: e.KURIER_WEB_DIR ? resolve(e.KURIER_WEB_DIR) : DEFAULT_WEB_DIR,
   };
 }

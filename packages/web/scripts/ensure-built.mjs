@@ -22,7 +22,10 @@ const builtTime = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 if (builtTime >= sourceTime && !process.argv.includes('--force')) process.exit(0);
 
 console.log('Building the Kurier web app …');
+// Always a production build, even when started from a test runner that set NODE_ENV=test:
+// React's development build and a missing service worker would be served otherwise.
+process.env.NODE_ENV = 'production';
 const { build } = await import('vite');
-await build({ root, logLevel: 'warn' });
+await build({ root, mode: 'production', logLevel: 'warn' });
 writeFileSync(stamp, new Date().toISOString());
 console.log('Web app built.');

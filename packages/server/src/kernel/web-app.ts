@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
  * `/c/…` is kept free for guest chat links.
  */
 const APP_ROUTES = ['/', '/login', '/setup', '/invite', '/settings', '/chats/*'];
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * Serves the built web app from `dir` when it exists. Hashed assets are cached for a year;
@@ -25,15 +26,14 @@ export async function serveWebApp(app: FastifyInstance, dir: string): Promise<{ 
     root: dir,
     index: false,
     wildcard: false,
-    // Content hashes in the file names make these immutable.
-    immutable: true,
-    maxAge: '365d',
+    // Caching is decided here, per file: content hashes make the assets immutable.
+    cacheControl: false,
     setHeaders(res, path) {
-      if (!path.includes('/assets/')) res.setHeader('cache-control', 'no-cache');
+      res.setHeader('cache-control', path.includes('/assets/') ? IMMUTABLE : 'no-cache');
     },
   });
   for (const route of APP_ROUTES) {
-    app.get(route, (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+    app.get(route, (_request, reply) => reply.sendFile('index.html'));
   }
   return { available };
 }

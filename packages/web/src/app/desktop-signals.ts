@@ -3,22 +3,20 @@ import { useTranslation } from 'react-i18next';
 import { notificationsEnabled } from '../lib/prefs';
 import { navigate } from '../lib/router';
 import { useChat, useStore } from '../lib/use-chat';
-import { unreadCount } from '../lib/order';
 
 /** Unread count in the title and the installed app's badge; notifications while hidden. */
 export function useDesktopSignals(): void {
   const store = useStore();
   const { t } = useTranslation();
-  const conversations = useChat((s) => s.conversations);
-  const me = useChat((s) => s.me?.id);
+  const unread = useChat((s) => s.unread);
 
   useEffect(() => {
-    const total = Object.values(conversations).reduce((n, c) => n + unreadCount(c, me), 0);
+    const total = Object.values(unread).reduce((n, c) => n + c, 0);
     document.title = total > 0 ? `(${total}) ${t('app.name')}` : t('app.name');
     const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
     if (total > 0) void nav.setAppBadge?.(total).catch(() => {});
     else void nav.clearAppBadge?.().catch(() => {});
-  }, [conversations, me, t]);
+  }, [unread, t]);
 
   useEffect(
     () =>

@@ -7,7 +7,10 @@ const MESSAGES_PER_CHAT = 200;
 const SAVE_EVERY_MS = 3_000;
 
 /** What survives a reload without network: enough to read recently opened chats offline. */
-export type Snapshot = Pick<ChatState, 'me' | 'users' | 'conversations' | 'messages' | 'hasMore'> & {
+export type Snapshot = Pick<
+  ChatState,
+  'me' | 'users' | 'conversations' | 'messages' | 'hasMore' | 'previews' | 'unread'
+> & {
   recent: string[];
 };
 
@@ -43,6 +46,8 @@ export function keepSnapshots(
       me: s.me,
       users: s.users,
       conversations: s.conversations,
+      previews: s.previews,
+      unread: s.unread,
       messages: Object.fromEntries(recent.map((id) => [id, (s.messages[id] ?? []).slice(-MESSAGES_PER_CHAT)])),
       // A trimmed list has more before it, whatever the server said about the full one.
       hasMore: Object.fromEntries(

@@ -1,9 +1,21 @@
-import type { ConversationDetail, Member, Message, User } from '@kurier/protocol';
+import type { ConversationDetail, MediaRef, Member, Message, User } from '@kurier/protocol';
 import type { ConnectionState, KurierClient, OutboxEntry } from '@kurier/sdk';
 import type { Snapshot } from './snapshot';
 
 /** A message the user wrote that the server has not acknowledged yet. */
 export interface PendingMessage extends OutboxEntry {
+  error?: string;
+  /** The uploaded file of a pending file message, for display. */
+  media?: MediaRef;
+}
+
+/** A file on its way to the server. */
+export interface Upload {
+  id: string;
+  conversationId: string;
+  name: string;
+  sent: number;
+  total: number;
   error?: string;
 }
 
@@ -17,6 +29,11 @@ export interface ChatState {
   /** Whether older history exists beyond what is loaded; absent until the first page. */
   hasMore: Record<string, boolean>;
   pending: Record<string, PendingMessage>;
+  uploads: Record<string, Upload>;
+  /** The newest message per conversation, for the chat list preview. */
+  previews: Record<string, Message>;
+  /** Messages from others after my read watermark, per conversation. */
+  unread: Record<string, number>;
   /** Who is typing where, with the time their indicator expires. */
   typing: Record<string, Record<string, number>>;
   presence: Record<string, { online: boolean; lastSeenAt: number | null }>;
@@ -34,6 +51,9 @@ const initial: ChatState = {
   messages: {},
   hasMore: {},
   pending: {},
+  uploads: {},
+  previews: {},
+  unread: {},
   typing: {},
   presence: {},
   connection: { status: 'idle' },
@@ -69,12 +89,13 @@ export class ChatStore {
   readonly client: KurierClient;
   #state: ChatState = initial;
   readonly #listeners = new Set<() => void>();
+  readonly #aborts = new Map<string, AbortController>();
   /** Conversations by when they were last opened, newest first. */
   #recent: string[] = [];
 
   constructor(client: KurierClient) {
     this.client = client;
-    client.on('message', (m) => this.#onMessage(m));
+    client.on('message', (m, { isNew }) => this.#onMessage(m, isNew));
     client.on('member', (m) => this.#onMember(m));
     client.on('conversation', (c) =>
       this.#update((s) => {
@@ -119,6 +140,8 @@ export class ChatStore {
       conversations: snapshot.conversations,
       messages: snapshot.messages,
       hasMore: snapshot.hasMore,
+      previews: snapshot.previews ?? {},
+      unread: snapshot.unread ?? {},
       ready: true,
     }));
   }
@@ -142,7 +165,13 @@ export class ChatStore {
     this.#update((s) => ({
       me,
       users: Object.fromEntries(users.map((u) => [u.id, u])),
-      conversations: Object.fromEntries(conversations.map((c) => [c.conversation.id, c])),
+      conversations: Object.fromEntries(
+        conversations.map(({ conversation, members }) => [conversation.id, { conversation, members }]),
+      ),
+      previews: Object.fromEntries(
+        conversations.flatMap((c) => (c.lastMessage ? [[c.conversation.id, c.lastMessage]] : [])),
+      ),
+      unread: Object.fromEntries(conversations.map((c) => [c.conversation.id, c.unread])),
       pending: { ...Object.fromEntries(pending.map((p) => [p.clientMsgId, p])), ...s.pending },
       ready: true,
     }));
@@ -192,6 +221,67 @@ export class ChatStore {
     );
   }
 
+  /**
+   * Uploads a file with progress, then sends it as a file message. Cancel with `cancelUpload`;
+   * a failed upload stays listed with its error until dismissed.
+   */
+  async upload(conversationId: string, file: File): Promise<void> {
+    const id = crypto.randomUUID();
+    const abort = new AbortController();
+    this.#aborts.set(id, abort);
+    const put = (patch: Partial<Upload>) =>
+      this.#update((s) => {
+        const current = s.uploads[id] ?? { id, conversationId, name: file.name, sent: 0, total: file.size };
+        return { uploads: { ...s.uploads, [id]: { ...current, ...patch } } };
+      });
+    put({});
+    try {
+      const media = await this.client.upload(file, file.name, {
+        signal: abort.signal,
+        onProgress: (sent, total) => put({ sent, total }),
+      });
+      this.dismissUpload(id);
+      this.#sendFile(conversationId, media);
+    } catch (err) {
+      if (abort.signal.aborted) this.dismissUpload(id);
+      else put({ error: (err as { code?: string }).code ?? 'NETWORK' });
+    } finally {
+      this.#aborts.delete(id);
+    }
+  }
+
+  cancelUpload(id: string): void {
+    this.#aborts.get(id)?.abort();
+    this.dismissUpload(id);
+  }
+
+  dismissUpload(id: string): void {
+    this.#update((s) => ({ uploads: omit(s.uploads, id) }));
+  }
+
+  #sendFile(conversationId: string, media: MediaRef): void {
+    const clientMsgId = crypto.randomUUID();
+    const entry: PendingMessage = {
+      clientMsgId,
+      conversationId,
+      text: '',
+      mediaId: media.id,
+      media,
+      createdAt: Date.now(),
+    };
+    this.#update((s) => ({ pending: { ...s.pending, [clientMsgId]: entry } }));
+    this.client.send(conversationId, '', { clientMsgId, mediaId: media.id }).then(
+      (message) => this.#onMessage(message),
+      (err: unknown) =>
+        this.#update((s) => ({
+          pending: {
+            ...s.pending,
+            [clientMsgId]: { ...entry, error: err instanceof Error ? err.message : String(err) },
+          },
+        })),
+    );
+  }
+
   /** Drops a failed pending message from view. */
   discard(clientMsgId: string): void {
     this.#update((s) => {
@@ -214,8 +304,17 @@ export class ChatStore {
     if (changed) this.#update(() => ({ typing }));
   }
 
-  #onMessage(message: Message): void {
+  #onMessage(message: Message, isNew = false): void {
     this.#update((s) => {
+      const preview = s.previews[message.conversationId];
+      const previews =
+        !preview || preview.seq < message.seq || (preview.id === message.id && preview.changeId <= message.changeId)
+          ? { ...s.previews, [message.conversationId]: message }
+          : s.previews;
+      const fromOther = isNew && message.senderId !== s.me?.id && message.type !== 'system';
+      const unread = fromOther
+        ? { ...s.unread, [message.conversationId]: (s.unread[message.conversationId] ?? 0) + 1 }
+        : s.unread;
       const list = s.messages[message.conversationId];
       const pending = { ...s.pending };
       if (message.clientMsgId) delete pending[message.clientMsgId];
@@ -235,7 +334,7 @@ export class ChatStore {
       const typing = s.typing[message.conversationId]?.[message.senderId]
         ? { ...s.typing, [message.conversationId]: omit(s.typing[message.conversationId] ?? {}, message.senderId) }
         : s.typing;
-      return { messages, pending, conversations, typing };
+      return { messages, pending, conversations, typing, previews, unread };
     });
     if (!this.#state.conversations[message.conversationId]) void this.#fetchConversation(message.conversationId);
   }
@@ -248,7 +347,11 @@ export class ChatStore {
     }
     const members = detail.members.filter((m) => m.userId !== member.userId);
     const next = { ...detail, members: [...members, member] };
-    this.#update((s) => ({ conversations: { ...s.conversations, [member.conversationId]: next } }));
+    this.#update((s) => ({
+      conversations: { ...s.conversations, [member.conversationId]: next },
+      unread:
+        member.userId === s.me?.id ? { ...s.unread, [member.conversationId]: this.#unreadAfter(member) } : s.unread,
+    }));
     if (member.userId === this.#state.me?.id && member.leftAt !== null) {
       this.#update((s) => {
         const conversations = { ...s.conversations };
@@ -256,6 +359,21 @@ export class ChatStore {
         return { conversations };
       });
     }
+  }
+
+  /**
+   * My unread count after my read watermark moved (on any of my devices): zero once it reached
+   * the end, else counted in the loaded history when that reaches back far enough.
+   */
+  #unreadAfter(me: Member): number {
+    const s = this.#state;
+    const detail = s.conversations[me.conversationId];
+    const known = s.unread[me.conversationId] ?? 0;
+    if (!detail || me.readSeq >= detail.conversation.lastSeq) return 0;
+    const loaded = s.messages[me.conversationId] ?? [];
+    if (!loaded[0] || loaded[0].seq > me.readSeq + 1) return known;
+    return loaded.filter((m) => m.seq > me.readSeq && m.senderId !== me.userId && m.type !== 'system' && !m.deletedAt)
+      .length;
   }
 
   async #fetchConversation(id: string): Promise<void> {

@@ -21,7 +21,12 @@ export function Dialog({
   const { t } = useTranslation();
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      // showModal focuses the first focusable element, the close button; the first field is
+      // where a keyboard user wants to be.
+      dialog.querySelector<HTMLElement>('.dialog-body input, .dialog-body textarea, .dialog-body select')?.focus();
+    }
     return () => dialog?.close();
   }, []);
   return (
@@ -30,6 +35,12 @@ export function Dialog({
       className={wide ? 'dialog dialog-wide' : 'dialog'}
       aria-label={title}
       onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      // Esc inside a search field only clears it by default; here it closes, as everywhere else.
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
         e.preventDefault();
         onClose();
       }}

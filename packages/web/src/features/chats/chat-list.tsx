@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { orderedConversations, unreadCount } from '../../lib/order';
+import { orderedConversations } from '../../lib/order';
 import { formatListTime } from '../../lib/format';
 import { conversationTitle, peerOf } from '../../lib/names';
 import { navigate } from '../../lib/router';
@@ -17,6 +17,7 @@ export function ChatList({ activeId, onSearch }: { activeId: string | null; onSe
   const me = useChat((s) => s.me);
   const ready = useChat((s) => s.ready);
   const presence = useChat((s) => s.presence);
+  const unreadCounts = useChat((s) => s.unread);
   const [filter, setFilter] = useState('');
   const [dialog, setDialog] = useState<'direct' | 'group' | null>(null);
 
@@ -84,7 +85,7 @@ export function ChatList({ activeId, onSearch }: { activeId: string | null; onSe
         <ul className="conversations">
           {rows.map(({ detail, title }) => {
             const id = detail.conversation.id;
-            const unread = unreadCount(detail, me?.id);
+            const unread = unreadCounts[id] ?? 0;
             const peer = peerOf(detail, me?.id);
             const at = detail.conversation.lastMessageAt ?? detail.conversation.createdAt;
             return (
@@ -126,7 +127,7 @@ export function ChatList({ activeId, onSearch }: { activeId: string | null; onSe
 /** The newest loaded message of a conversation (typing wins over it). */
 function LastMessage({ conversationId }: { conversationId: string }) {
   const { t } = useTranslation();
-  const last = useChat((s) => s.messages[conversationId]?.at(-1));
+  const last = useChat((s) => s.previews[conversationId]);
   const typing = useChat((s) => s.typing[conversationId]);
   const users = useChat((s) => s.users);
   const typers = typing ? Object.keys(typing) : [];
@@ -135,6 +136,12 @@ function LastMessage({ conversationId }: { conversationId: string }) {
     return <span className="row-preview typing">{t('conversation.typing', { count: typers.length, names })}</span>;
   }
   if (!last) return <span className="row-preview" />;
-  const text = last.deletedAt ? t('conversation.deleted') : last.type === 'system' ? '' : (last.text ?? '');
+  const text = last.deletedAt
+    ? t('conversation.deleted')
+    : last.type === 'system'
+      ? ''
+      : last.media
+        ? `📎 ${last.text || last.media.name}`
+        : (last.text ?? '');
   return <span className="row-preview">{text}</span>;
 }

@@ -23,6 +23,10 @@ export function Composer({
   const users = useChat((s) => s.users);
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const attach = (files: FileList | null) => {
+    for (const file of files ?? []) void store.upload(conversationId, file);
+  };
   const typing = useRef({ sentAt: 0, idle: 0 as ReturnType<typeof setTimeout> | 0 });
 
   useEffect(() => {
@@ -106,6 +110,25 @@ export function Composer({
           submit();
         }}
       >
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            attach(e.target.files);
+            e.target.value = '';
+          }}
+        />
+        <button
+          type="button"
+          className="icon-button attach"
+          onClick={() => fileInput.current?.click()}
+          aria-label={t('files.attach')}
+          title={t('files.attach')}
+        >
+          <Icon name="attach" />
+        </button>
         <textarea
           ref={ref}
           rows={1}
@@ -115,6 +138,13 @@ export function Composer({
           aria-label={t('conversation.placeholder')}
           onChange={(e) => onChange(e.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            // Pasted screenshots and copied files arrive as files; pasted text stays text.
+            if (e.clipboardData.files.length > 0) {
+              e.preventDefault();
+              attach(e.clipboardData.files);
+            }
+          }}
           onBlur={stopTyping}
         />
         <button type="submit" className="primary send" disabled={!text.trim()} aria-label={t('conversation.send')}>

@@ -10,6 +10,7 @@ import { Composer } from './composer';
 import { GroupInfo } from './group-info';
 import type { ComposeAction } from './message-item';
 import { MessageList } from './message-list';
+import { UploadList } from './uploads';
 
 /** One open conversation: header with presence, the history, typing, the composer. */
 export function ConversationView({ conversationId }: { conversationId: string }) {
@@ -23,6 +24,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const typing = useChat((s) => s.typing[conversationId]);
   const [action, setAction] = useState<ComposeAction>(null);
   const [info, setInfo] = useState(false);
+  const [dragging, setDragging] = useState(false);
   const [failed, setFailed] = useState(false);
   // Fixed when the chat opens, so the divider does not move while the reader reads.
   const [firstUnreadSeq, setFirstUnreadSeq] = useState<number | null | undefined>(undefined);
@@ -30,9 +32,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   useEffect(() => {
     store.opened(conversationId);
     // Offline with a saved copy, the saved messages are shown and no error is needed.
-    store
-      .loadHistory(conversationId)
-      .catch(() => setFailed(navigator.onLine || !store.state.messages[conversationId]));
+    store.loadHistory(conversationId).catch(() => setFailed(navigator.onLine || !store.state.messages[conversationId]));
   }, [store, conversationId]);
 
   useEffect(() => {
@@ -55,7 +55,29 @@ export function ConversationView({ conversationId }: { conversationId: string })
     : t('conversation.members', { count: otherMembers(detail, me).length + 1 });
 
   return (
-    <section className="conversation" aria-label={title}>
+    <section
+      className={dragging ? 'conversation dragging' : 'conversation'}
+      aria-label={title}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (e.dataTransfer.files.length === 0) return;
+        e.preventDefault();
+        setDragging(false);
+        for (const file of e.dataTransfer.files) void store.upload(conversationId, file);
+      }}
+    >
+      {dragging ? (
+        <div className="drop-overlay" aria-hidden="true">
+          {t('files.dropHere')}
+        </div>
+      ) : null}
       <header className="conversation-header">
         <button
           type="button"
@@ -107,6 +129,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             })
           : ''}
       </div>
+      <UploadList conversationId={conversationId} />
       <Composer conversationId={conversationId} action={action} onAction={setAction} />
       {info ? <GroupInfo detail={detail} onClose={() => setInfo(false)} /> : null}
     </section>

@@ -6,6 +6,7 @@ import { linkify } from '../../lib/linkify';
 import type { PendingMessage } from '../../lib/store';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Icon } from '../../ui/icons';
+import { Attachment } from './attachments';
 import { type Tick, tickOf } from './receipts';
 import { systemText } from './system-text';
 
@@ -74,7 +75,13 @@ export const MessageItem = memo(function MessageItem({
     void store.client.react(message.id, emoji, mineAlready).catch(() => {});
   };
   return (
-    <div className={mine ? 'message mine' : 'message'} data-seq={message.seq} data-message-id={message.id}>
+    // tabIndex -1: a tap on a phone focuses the message, which shows its actions (:focus-within).
+    <div
+      className={mine ? 'message mine' : 'message'}
+      data-seq={message.seq}
+      data-message-id={message.id}
+      tabIndex={-1}
+    >
       <div className="bubble">
         {isGroup && !mine ? <div className="sender">{users[message.senderId]?.displayName ?? '…'}</div> : null}
         {message.replyToId ? (
@@ -83,9 +90,12 @@ export const MessageItem = memo(function MessageItem({
             <span>{quoted ? (quoted.deletedAt ? t('conversation.deleted') : quoted.text) : ''}</span>
           </div>
         ) : null}
-        <div className={deleted ? 'text deleted' : 'text'}>
-          {deleted ? t('conversation.deleted') : <RichText text={message.text ?? ''} />}
-        </div>
+        {message.media && !deleted ? <Attachment media={message.media} /> : null}
+        {deleted || message.text ? (
+          <div className={deleted ? 'text deleted' : 'text'}>
+            {deleted ? t('conversation.deleted') : <RichText text={message.text ?? ''} />}
+          </div>
+        ) : null}
         <div className="meta">
           {message.editedAt && !deleted ? <span className="edited">{t('conversation.edited')}</span> : null}
           <time dateTime={new Date(message.createdAt).toISOString()}>{formatTime(message.createdAt)}</time>
@@ -163,9 +173,12 @@ export function PendingItem({ entry }: { entry: PendingMessage }) {
   return (
     <div className="message mine pending" data-pending={entry.clientMsgId}>
       <div className="bubble">
-        <div className="text">
-          <RichText text={entry.text} />
-        </div>
+        {entry.media ? <div className="file-name pending-file">{entry.media.name}</div> : null}
+        {entry.text ? (
+          <div className="text">
+            <RichText text={entry.text} />
+          </div>
+        ) : null}
         <div className="meta">
           <time>{formatTime(entry.createdAt)}</time>
           <TickMark tick="pending" />

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchBrowser } from '../test/browser.js';
+import { createOwner, createUser, type TestUser } from '../test/factories.js';
+import { startServer, type TestServer } from '../test/harness.js';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe-core in the page; returns the serious and critical findings (WCAG 2.1 A/AA). */
+async function audit(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the app's CSP rightly refuses injected inline scripts.
+  await page.evaluate(AXE);
+  const violations = (await page.evaluate(
+    `axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }).then((r) => r.violations)`,
+  )) as AxeViolation[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 AA)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let anna: TestUser;
+  let chatId: string;
+
+  beforeAll(async () => {
+    server = await startServer();
+    anna = await createOwner(server, 'anna');
+    const ben = await createUser(server, anna, 'ben');
+    await anna.client.connect();
+    const group = await anna.client.createConversation({ kind: 'group', name: 'Projekt', memberIds: [ben.id] });
+    chatId = group.conversation.id;
+    const first = await anna.client.send(chatId, 'Guten Morgen! https://example.com');
+    await anna.client.react(first.id, '👍');
+    await anna.client.send(chatId, 'Zweite Nachricht', { replyToId: first.id });
+    ben.client.close();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    anna?.client.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`W13: login, chat and settings have no serious WCAG findings (${theme})`, async () => {
+      const ctx = await browser.newContext({ colorScheme: theme, locale: 'de-DE' });
+      const page = await ctx.newPage();
+      await page.goto(`${server.url}/login`);
+      await page.getByRole('button', { name: 'Anmelden' }).waitFor();
+      expect(await audit(page)).toEqual([]);
+
+      await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
+        token: anna.token,
+        userId: anna.id,
+      });
+      await page.goto(`${server.url}/chats/${chatId}`);
+      await page.getByTestId('message-list').getByText('Zweite Nachricht').waitFor();
+      expect(await audit(page)).toEqual([]);
+
+      await page.goto(`${server.url}/settings`);
+      await page.getByRole('button', { name: 'Abmelden', exact: true }).waitFor();
+      expect(await audit(page)).toEqual([]);
+      await ctx.close();
+    });
+  }
+
+  it('W14: the keyboard alone reaches search, chats and the composer', async () => {
+    const ctx = await browser.newContext({ locale: 'en-GB' });
+    await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
+      token: anna.token,
+      userId: anna.id,
+    });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: /Projekt/ }).waitFor();
+    await page.keyboard.press('Control+k');
+    await page.getByRole('dialog', { name: 'Search' }).waitFor();
+    await page.keyboard.type('Projekt');
+    await page.getByRole('dialog').getByRole('button', { name: 'Projekt' }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.getByRole('heading', { name: 'Projekt' }).waitFor();
+    const box = page.getByRole('textbox', { name: 'Write a message' });
+    await box.focus();
+    await page.keyboard.type('Zeile eins');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('Zeile zwei');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('message-list').getByText('Zeile eins\nZeile zwei').waitFor();
+    await ctx.close();
+  });
+});

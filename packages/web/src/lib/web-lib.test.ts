@@ -1,0 +1,95 @@
+import type { ConversationDetail, Member, Message } from '@kurier/protocol';
+import { describe, expect, it } from 'vitest';
+import { tickOf } from '../features/conversation/receipts';
+import { linkify } from './linkify';
+import { de } from './locales/de';
+import { en } from './locales/en';
+import { mergeMessages } from './store';
+
+const message = (seq: number, changeId = seq, text = `m${seq}`): Message => ({
+  id: `m_${seq}`,
+  conversationId: 'c_1',
+  seq,
+  senderId: 'u_a',
+  clientMsgId: null,
+  type: 'text',
+  text,
+  system: null,
+  replyToId: null,
+  createdAt: seq,
+  editedAt: null,
+  deletedAt: null,
+  reactions: [],
+  changeId,
+  media: null,
+});
+
+const member = (userId: string, delivered: number, read: number): Member => ({
+  conversationId: 'c_1',
+  userId,
+  role: 'member',
+  joinedAt: 0,
+  leftAt: null,
+  deliveredSeq: delivered,
+  readSeq: read,
+  changeId: 0,
+});
+
+function keys(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+describe('web app logic', () => {
+  it('W7: German and English have exactly the same keys, none empty', () => {
+    expect(keys(de).sort()).toEqual(keys(en).sort());
+    const empty = (obj: object) =>
+      keys(obj).filter((k) => !k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], obj));
+    expect(empty(de)).toEqual([]);
+    expect(empty(en)).toEqual([]);
+  });
+
+  it('W8: links are http(s) only, trailing punctuation stays text, nothing else is markup', () => {
+    expect(linkify('siehe https://example.com/a?b=1. Danke')).toEqual([
+      { kind: 'text', text: 'siehe ' },
+      { kind: 'link', text: 'https://example.com/a?b=1', href: 'https://example.com/a?b=1' },
+      { kind: 'text', text: '. Danke' },
+    ]);
+    expect(linkify('javascript:alert(1) <a href="x">')).toEqual([
+      { kind: 'text', text: 'javascript:alert(1) <a href="x">' },
+    ]);
+    expect(linkify('(http://intranet/wiki)').map((p) => p.kind)).toEqual(['text', 'link', 'text']);
+  });
+
+  it('W9: live events and history pages merge by id in seq order; an older state never wins', () => {
+    const merged = mergeMessages([message(2), message(4)], [message(3), message(1), message(4, 1, 'stale')]);
+    expect(merged.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(merged[3]?.text).toBe('m4');
+    expect(mergeMessages([message(5), message(6)], [message(4), message(3)]).map((m) => m.seq)).toEqual([3, 4, 5, 6]);
+    expect(mergeMessages([message(5), message(6)], [message(8), message(7)]).map((m) => m.seq)).toEqual([5, 6, 7, 8]);
+    expect(mergeMessages([], [message(2), message(1)]).map((m) => m.seq)).toEqual([1, 2]);
+    const edited = mergeMessages(merged, [message(2, 9, 'edited')]);
+    expect(edited.find((m) => m.seq === 2)?.text).toBe('edited');
+  });
+
+  it('W10: ticks: sent, delivered when every other member has it, read when every one read it', () => {
+    const detail = (members: Member[]): ConversationDetail => ({
+      conversation: {
+        id: 'c_1',
+        kind: 'group',
+        name: 'G',
+        createdBy: 'u_a',
+        createdAt: 0,
+        lastSeq: 5,
+        lastMessageAt: 5,
+        changeId: 0,
+      },
+      members,
+    });
+    const me = member('u_a', 5, 5);
+    expect(tickOf(5, detail([me, member('u_b', 4, 4), member('u_c', 5, 5)]), 'u_a')).toBe('sent');
+    expect(tickOf(5, detail([me, member('u_b', 5, 4), member('u_c', 5, 5)]), 'u_a')).toBe('delivered');
+    expect(tickOf(5, detail([me, member('u_b', 5, 5), member('u_c', 5, 5)]), 'u_a')).toBe('read');
+    expect(tickOf(5, detail([me, { ...member('u_b', 0, 0), leftAt: 3 }]), 'u_a')).toBe('sent');
+  });
+});
