@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../test/browser.js';
@@ -123,6 +124,45 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     await ben.getByRole('dialog', { name: 'baustelle.png' }).getByRole('img').waitFor();
     await ben.keyboard.press('Escape');
     await expect.poll(() => ben.getByRole('dialog').count()).toBe(0);
+  });
+
+  it('W15: a slow upload shows its progress and can be cancelled; nothing is sent', async () => {
+    const cdp = await annaCtx.newCDPSession(anna);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 256 * 1024,
+    });
+    await anna.locator('input[type="file"]').setInputFiles({
+      name: 'gross.bin',
+      mimeType: 'application/octet-stream',
+      buffer: randomBytes(3 * 1024 * 1024),
+    });
+    const bar = anna.getByTestId('uploads').getByRole('progressbar', { name: 'gross.bin' });
+    await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(Number(await bar.getAttribute('value'))).toBeLessThan(3 * 1024 * 1024);
+    await anna.getByRole('button', { name: 'Hochladen abbrechen' }).click();
+    await expect.poll(() => anna.getByTestId('uploads').count()).toBe(0);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await send(anna, 'nach dem Abbruch');
+    await chat(ben).getByText('nach dem Abbruch').waitFor();
+    expect(await chat(ben).getByText('gross.bin').count()).toBe(0);
+    // Chrome's throttle may let the bytes reach the server before the abort lands; what
+    // matters is that no message carries the file (unreferenced uploads are never shown).
+    const sent = await server.kurier.database.db
+      .selectFrom('messages')
+      .innerJoin('media', 'media.id', 'messages.media_id')
+      .select('media.name')
+      .where('media.name', '=', 'gross.bin')
+      .execute();
+    expect(sent).toEqual([]);
   });
 
   it('W5: offline, two messages wait as pending; back online, each arrives exactly once', async () => {

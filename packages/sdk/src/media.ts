@@ -4,8 +4,8 @@ import { KurierApiError, responseError } from './errors.js';
 /** Options of `client.upload`. */
 export interface UploadOptions {
   /**
-   * Progress in bytes. `fetch` reports none while the body is sent, so this hears `(0, total)`
-   * when the upload starts and `(total, total)` once the server has stored the file.
+   * Progress in bytes. In browsers (XMLHttpRequest) it follows the bytes as they leave; where
+   * only `fetch` exists (Node) it hears `(0, total)` at the start and `(total, total)` at the end.
    */
   onProgress?(sent: number, total: number): void;
   /** Aborts the upload; the promise then rejects with the signal's reason. */
@@ -38,23 +38,30 @@ export class MediaApi {
     const form = new FormData();
     form.append('file', blob, name);
     const token = this.#ctx.token();
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const url = `${this.#ctx.baseUrl}/api/v1/media`;
     opts.onProgress?.(0, blob.size);
-    let res: Response;
-    try {
-      res = await fetch(`${this.#ctx.baseUrl}/api/v1/media`, {
-        method: 'POST',
-        body: form,
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    } catch (err) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
-    }
+    // Browsers report upload progress only through XMLHttpRequest; fetch is for everyone else.
+    const res =
+      typeof XMLHttpRequest === 'undefined'
+        ? await this.#fetch(url, { form, headers, signal: opts.signal })
+        : await xhrUpload(url, { form, headers, opts, total: blob.size });
     if (!res.ok) throw await responseError(res);
     const { media } = (await res.json()) as UploadResponse;
     opts.onProgress?.(blob.size, blob.size);
     return media;
+  }
+
+  async #fetch(
+    url: string,
+    { form, headers, signal }: { form: FormData; headers: Record<string, string>; signal: AbortSignal | undefined },
+  ): Promise<Response> {
+    try {
+      return await fetch(url, { method: 'POST', body: form, headers, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
+    }
   }
 
   /**
@@ -82,4 +89,40 @@ export class MediaApi {
     });
     return pending;
   }
+}
+
+/**
+ * POST through XMLHttpRequest for its upload progress events; answers as a fetch `Response` so
+ * both paths share the error handling. Aborting the signal aborts the request.
+ */
+function xhrUpload(
+  url: string,
+  {
+    form,
+    headers,
+    opts,
+    total,
+  }: { form: FormData; headers: Record<string, string>; opts: UploadOptions; total: number },
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => opts.onProgress?.(Math.min(e.loaded, total), total);
+    xhr.onload = () =>
+      resolve(
+        new Response(xhr.responseText, {
+          status: xhr.status,
+          headers: { 'content-type': xhr.getResponseHeader('content-type') ?? 'application/json' },
+        }),
+      );
+    xhr.onerror = () => reject(new KurierApiError('NETWORK', 'network error'));
+    xhr.onabort = () => reject(opts.signal?.reason ?? new KurierApiError('NETWORK', 'aborted'));
+    if (opts.signal?.aborted) {
+      reject(opts.signal.reason);
+      return;
+    }
+    opts.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(form);
+  });
 }
