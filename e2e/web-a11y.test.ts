@@ -76,6 +76,23 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
     });
   }
 
+  it('W16: Chromium finds the app installable (manifest, icons, service worker)', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const cdp = await ctx.newCDPSession(page);
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: { errorId: string }[];
+    };
+    // Playwright's contexts are incognito profiles, which Chromium never installs apps from;
+    // every other check (manifest, icons, service worker, secure origin) must pass.
+    expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest.errors).toEqual([]);
+    await ctx.close();
+  });
+
   it('W14: the keyboard alone reaches search, chats and the composer', async () => {
     const ctx = await browser.newContext({ locale: 'en-GB' });
     await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
