@@ -6,44 +6,32 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { KurierClient } from '@kurier/sdk';
+import type { KurierClient } from '@kurier/sdk';
 import { buildApp, loadConfig } from '@kurier/server';
 import sharp from 'sharp';
-import WebSocket from 'ws';
 import { launchBrowser } from '../test/browser.js';
+import { seedPeople } from '../test/seed.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'docs', 'screenshots');
 execFileSync(process.execPath, [join(ROOT, 'packages/web/scripts/ensure-built.mjs')], { stdio: 'inherit' });
-const PASSWORD = 'correct horse battery staple';
 const dataDir = mkdtempSync(join(tmpdir(), 'kurier-shots-'));
 const kurier = await buildApp({ ...loadConfig({ KURIER_DATA_DIR: dataDir }), logLevel: 'silent' });
 const base = await kurier.app.listen({ port: 0, host: '127.0.0.1' });
-const client = (token?: string) =>
-  new KurierClient({ baseUrl: base, WebSocket: WebSocket as never, ...(token ? { token } : {}) });
-
 try {
-  const setup = new URL((await kurier.accounts.setupLink()) ?? '').searchParams.get('token') ?? '';
-  const annaAuth = await client().setup({
-    token: setup,
-    username: 'anna',
-    displayName: 'Anna Schmidt',
-    password: PASSWORD,
+  const [annaSeed, ...others] = await seedPeople(kurier, {
+    baseUrl: base,
+    people: [
+      ['anna', 'Anna Schmidt'],
+      ['ben', 'Ben Weber'],
+      ['clara', 'Clara Nowak'],
+      ['deniz', 'Deniz Yılmaz'],
+    ],
   });
-  const anna = client(annaAuth.token);
-  const people: Record<string, KurierClient> = {};
-  for (const [username, displayName] of [
-    ['ben', 'Ben Weber'],
-    ['clara', 'Clara Nowak'],
-    ['deniz', 'Deniz Yılmaz'],
-  ] as const) {
-    const invite = await anna.request<{ token: string }>('POST', '/api/v1/invites', { role: 'member' });
-    const auth = await client().acceptInvite({ token: invite.token, username, displayName, password: PASSWORD });
-    people[username] = client(auth.token);
-  }
-  const ben = people.ben as KurierClient;
-  const clara = people.clara as KurierClient;
-  const deniz = people.deniz as KurierClient;
+  if (!annaSeed) throw new Error('seeding failed');
+  const annaAuth = annaSeed.auth;
+  const anna = annaSeed.client;
+  const [ben, clara, deniz] = others.map((o) => o.client) as [KurierClient, KurierClient, KurierClient];
   for (const c of [anna, ben, clara, deniz]) await c.connect();
 
   const direct = await anna.createConversation({ kind: 'direct', userId: (await ben.me()).id });

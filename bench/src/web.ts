@@ -7,11 +7,10 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { KurierClient } from '@kurier/sdk';
 import { buildApp, loadConfig } from '@kurier/server';
 import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { launchBrowser } from '../../test/browser.js';
+import { seedPeople } from '../../test/seed.js';
 import { baselineList, baselineMessages } from './web-baseline.js';
 import { SCROLL_SCRIPT, type ScrollResult } from './web-scroll.js';
 
@@ -19,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const quick = process.argv.includes('--quick');
 const CONVERSATIONS = 500;
 const MESSAGES = quick ? 2_000 : 10_000;
-const PASSWORD = 'correct horse battery staple';
+const _PASSWORD = 'correct horse battery staple';
 
 execFileSync(process.execPath, [join(ROOT, 'packages/web/scripts/ensure-built.mjs')], { stdio: 'inherit' });
 const lines: unknown[] = [];
@@ -80,31 +79,21 @@ function bundleSize() {
 }
 
 async function seed(url: string) {
-  const client = (token?: string) =>
-    new KurierClient({ baseUrl: url, WebSocket: WebSocket as never, ...(token ? { token } : {}) });
-  const setup = new URL((await kurier.accounts.setupLink()) ?? '').searchParams.get('token') ?? '';
-  const auth = await client().setup({
-    token: setup,
-    username: 'anna',
-    displayName: 'Anna Schmidt',
-    password: PASSWORD,
+  const [anna, ben] = await seedPeople(kurier, {
+    baseUrl: url,
+    people: [
+      ['anna', 'Anna Schmidt'],
+      ['ben', 'Ben Weber'],
+    ],
   });
-  const anna = client(auth.token);
-  const invite = await anna.request<{ token: string }>('POST', '/api/v1/invites', { role: 'member' });
-  const benAuth = await client().acceptInvite({
-    token: invite.token,
-    username: 'ben',
-    displayName: 'Ben Weber',
-    password: PASSWORD,
-  });
-  const ben = client(benAuth.token);
-  await ben.connect();
+  if (!anna || !ben) throw new Error('seeding failed');
+  await ben.client.connect();
   let bigChat = '';
   for (let i = 0; i < CONVERSATIONS; i++) {
-    const detail = await anna.createConversation({
+    const detail = await anna.client.createConversation({
       kind: 'group',
       name: `Team ${i + 1}`,
-      memberIds: [benAuth.user.id],
+      memberIds: [ben.auth.user.id],
     });
     if (i === 0) bigChat = detail.conversation.id;
   }
@@ -112,12 +101,12 @@ async function seed(url: string) {
   for (let i = 0; i < MESSAGES; i += window) {
     await Promise.all(
       Array.from({ length: Math.min(window, MESSAGES - i) }, (_, k) =>
-        ben.send(bigChat, `Nachricht ${i + k + 1}: ${'Lorem ipsum dolor sit amet, '.repeat(1 + ((i + k) % 4))}`),
+        ben.client.send(bigChat, `Nachricht ${i + k + 1}: ${'Lorem ipsum dolor sit amet, '.repeat(1 + ((i + k) % 4))}`),
       ),
     );
   }
-  ben.close();
-  return { token: auth.token, userId: auth.user.id, bigChat };
+  ben.client.close();
+  return { token: anna.auth.token, userId: anna.auth.user.id, bigChat };
 }
 
 async function loggedInPage(b: Browser, session: { token: string; userId: string }): Promise<Page> {

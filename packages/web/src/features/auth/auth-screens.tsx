@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { navigate } from '../../lib/router';
 import { anonymousClient, deviceName, errorCode } from '../../lib/session';
 import { ErrorText } from '../../ui/error-text';
+import { Field } from '../../ui/field';
 
 type OnAuth = (auth: AuthResponse) => void;
 
@@ -64,20 +65,15 @@ export function LoginScreen({ onAuth }: { onAuth: OnAuth }) {
     <AuthCard title={t('auth.loginTitle')}>
       {setupNeeded ? <p className="notice">{t('auth.setupNeeded')}</p> : null}
       <form onSubmit={(e) => void submit(e, null)} className="form">
-        <label>
-          {t('auth.username')}
-          <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
-        </label>
-        <label>
-          {t('auth.password')}
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <Field label={t('auth.username')} autoComplete="username" value={username} onValue={setUsername} required />
+        <Field
+          label={t('auth.password')}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onValue={setPassword}
+          required
+        />
         <ErrorText code={error} />
         <button type="submit" className="primary" disabled={busy}>
           {t('auth.login')}
@@ -113,37 +109,31 @@ function NewAccountForm({
       onSubmit={(e) => onSubmit(e, { username: username.trim(), displayName: displayName.trim(), password })}
       className="form"
     >
-      <label>
-        {t('auth.displayName')}
-        <input
-          autoComplete="name"
-          value={displayName}
-          onChange={(e) => setDisplayName(e.target.value)}
-          required
-          maxLength={80}
-        />
-      </label>
-      <label>
-        {t('auth.username')}
-        <input
-          autoComplete="username"
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-          required
-          pattern="[a-zA-Z0-9._\-]{2,32}"
-        />
-      </label>
-      <label>
-        {t('auth.newPassword')}
-        <input
-          type="password"
-          autoComplete="new-password"
-          minLength={10}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-        />
-      </label>
+      <Field
+        label={t('auth.displayName')}
+        autoComplete="name"
+        value={displayName}
+        onValue={setDisplayName}
+        required
+        maxLength={80}
+      />
+      <Field
+        label={t('auth.username')}
+        autoComplete="username"
+        value={username}
+        onValue={setUsername}
+        required
+        pattern="[a-zA-Z0-9._\-]{2,32}"
+      />
+      <Field
+        label={t('auth.newPassword')}
+        type="password"
+        autoComplete="new-password"
+        minLength={10}
+        value={password}
+        onValue={setPassword}
+        required
+      />
       <ErrorText code={error} />
       <button type="submit" className="primary" disabled={busy}>
         {button}

@@ -82,10 +82,15 @@ function FileCard({ media, pdf }: { media: MediaRef; pdf: boolean }) {
   const url = useMediaUrl(media, 'original');
   return (
     <div className={pdf ? 'file-card pdf' : 'file-card'} data-testid={pdf ? 'pdf-card' : 'file-card'}>
-      {pdf && url ? (
-        <Suspense fallback={<div className="pdf-page placeholder" />}>
-          <PdfPreview url={url} />
-        </Suspense>
+      {pdf ? (
+        // The page box exists before the link and pdf.js arrive, so the history never jumps.
+        url ? (
+          <Suspense fallback={<div className="pdf-page" />}>
+            <PdfPreview url={url} />
+          </Suspense>
+        ) : (
+          <div className="pdf-page" />
+        )
       ) : null}
       <div className="file-info">
         <span className="file-icon" aria-hidden="true">
@@ -99,18 +104,16 @@ function FileCard({ media, pdf }: { media: MediaRef; pdf: boolean }) {
           </span>
         </span>
       </div>
-      {url ? (
-        <div className="file-actions">
-          {pdf ? (
-            <a href={url} target="_blank" rel="noopener noreferrer">
-              {t('files.open')}
-            </a>
-          ) : null}
-          <a href={url} download={media.name}>
-            <Icon name="down" size={14} /> {t('files.download')}
+      <div className="file-actions">
+        {pdf ? (
+          <a href={url ?? undefined} target="_blank" rel="noopener noreferrer">
+            {t('files.open')}
           </a>
-        </div>
-      ) : null}
+        ) : null}
+        <a href={url ?? undefined} download={media.name}>
+          <Icon name="down" size={14} /> {t('files.download')}
+        </a>
+      </div>
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { conversationTitle, otherMembers, peerOf } from '../../lib/names';
 import { navigate } from '../../lib/router';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Avatar } from '../../ui/avatar';
+import { BackButton } from '../../ui/back-button';
 import { Icon } from '../../ui/icons';
 import { Composer } from './composer';
 import { GroupInfo } from './group-info';
@@ -79,14 +80,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         </div>
       ) : null}
       <header className="conversation-header">
-        <button
-          type="button"
-          className="icon-button back"
-          onClick={() => navigate({ name: 'home' })}
-          aria-label={t('common.back')}
-        >
-          <Icon name="back" />
-        </button>
+        <BackButton label={t('common.back')} onClick={() => navigate({ name: 'home' })} />
         <Avatar id={peer ?? conversationId} name={title} size={36} online={peer ? presence[peer]?.online : undefined} />
         <div className="header-text">
           <h1>{title}</h1>

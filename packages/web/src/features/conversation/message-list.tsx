@@ -81,6 +81,15 @@ export function MessageList({
     }
   }, [rows.length, atBottom, lastMine, virtualizer]);
 
+  // Rows that grow after they were measured (an image decoded, a PDF page drawn) must not push
+  // the newest message out of view while the reader is at the bottom.
+  const totalSize = virtualizer.getTotalSize();
+  useEffect(() => {
+    if (positioned.current && atBottom && rows.length > 0 && totalSize > 0) {
+      virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+    }
+  }, [totalSize, atBottom, rows.length, virtualizer]);
+
   const loadOlder = useCallback(async () => {
     const el = parentRef.current;
     if (!el || loadingOlder || !hasMore) return;

@@ -7,8 +7,9 @@ import { setNotifications, setTheme, type Theme, usePrefs } from '../../lib/pref
 import { navigate } from '../../lib/router';
 import { errorCode } from '../../lib/session';
 import { useChat, useStore } from '../../lib/use-chat';
+import { BackButton } from '../../ui/back-button';
 import { ErrorText } from '../../ui/error-text';
-import { Icon } from '../../ui/icons';
+import { Field } from '../../ui/field';
 
 /** Language, theme, notifications, password, devices, invitations, logout. */
 export function SettingsView({ onLogout }: { onLogout: () => void }) {
@@ -24,14 +25,7 @@ export function SettingsView({ onLogout }: { onLogout: () => void }) {
   return (
     <section className="settings" aria-label={t('settings.title')}>
       <header className="conversation-header">
-        <button
-          type="button"
-          className="icon-button back"
-          onClick={() => navigate({ name: 'home' })}
-          aria-label={t('common.back')}
-        >
-          <Icon name="back" />
-        </button>
+        <BackButton label={t('common.back')} onClick={() => navigate({ name: 'home' })} />
         <div className="header-text">
           <h1>{t('settings.title')}</h1>
           {me ? (
@@ -127,27 +121,23 @@ function PasswordForm() {
     <form className="form" onSubmit={(e) => void submit(e)}>
       <fieldset>
         <legend>{t('settings.password')}</legend>
-        <label>
-          {t('settings.currentPassword')}
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          {t('settings.newPassword')}
-          <input
-            type="password"
-            autoComplete="new-password"
-            minLength={10}
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-            required
-          />
-        </label>
+        <Field
+          label={t('settings.currentPassword')}
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onValue={setCurrent}
+          required
+        />
+        <Field
+          label={t('settings.newPassword')}
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          value={next}
+          onValue={setNext}
+          required
+        />
         <ErrorText code={error} />
         {done ? <p role="status">{t('settings.passwordChanged')}</p> : null}
         <button type="submit">{t('common.save')}</button>
