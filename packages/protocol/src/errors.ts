@@ -24,6 +24,7 @@ export const ERRORS = {
   SETUP_TOKEN_INVALID: { status: 403, message: 'The setup link is invalid.' },
   USERNAME_TAKEN: { status: 409, message: 'This username is taken.' },
   CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  PIN_LIMIT_REACHED: { status: 409, message: 'You have pinned as many chats as you can; unpin one first.' },
   CLIENT_MSG_ID_REUSED: {
     status: 409,
     message: 'This clientMsgId was already used for a different message.',

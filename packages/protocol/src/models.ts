@@ -68,6 +68,24 @@ export const Member = z.object({
 /** A member with their receipt watermarks. */
 export type Member = z.infer<typeof Member>;
 
+/**
+ * How one user keeps one chat: pinned to the top, muted until a time, archived. Private to that
+ * user (other members never see it) and synced to all of their devices.
+ */
+export const ChatPrefs = z.object({
+  conversationId: Id,
+  pinnedAt: Timestamp.nullable(),
+  /** Notifications are silenced until this time; `MUTED_FOREVER` means until unmuted. */
+  mutedUntil: Timestamp.nullable(),
+  archivedAt: Timestamp.nullable(),
+  changeId: Cursor,
+});
+/** How one user keeps one chat. */
+export type ChatPrefs = z.infer<typeof ChatPrefs>;
+
+/** `mutedUntil` for "until I unmute it" (the last millisecond of the year 9999). */
+export const MUTED_FOREVER = 253_402_300_799_999;
+
 /** Message types the core knows; `template` and `interactive` come with later features. */
 export const MessageType = z.enum(['text', 'file', 'system']);
 /** The type of a message. */
@@ -158,4 +176,6 @@ export const LIMITS = {
   syncPage: 500,
   /** Longer original file names are shortened on upload. */
   fileNameLength: 255,
+  /** Chats one user may pin at a time. */
+  pinnedChats: 5,
 } as const;

@@ -1,6 +1,7 @@
 import {
   type AuthResponse,
   type Change,
+  type ChatPrefs,
   type Conversation,
   type ConversationDetail,
   type ConversationSummary,
@@ -14,6 +15,7 @@ import {
   type SearchResult,
   type ServerFrame,
   type Session,
+  type UpdateChatPrefsRequest,
   type User,
 } from '@kurier/protocol';
 import { Connection, type ConnectionState } from './connection.js';
@@ -36,6 +38,8 @@ export type ClientEvents = {
   message: [Message, { isNew: boolean }];
   member: [Member];
   conversation: [Conversation];
+  /** This user pinned, muted or archived a chat (on any of their devices). */
+  prefs: [ChatPrefs];
   typing: [{ conversationId: string; userId: string; typing: boolean }];
   presence: [{ userId: string; online: boolean; lastSeenAt: number | null }];
   /** A server error not tied to a request of this client. */
@@ -178,6 +182,16 @@ export class KurierClient extends Emitter<ClientEvents> {
     this.request<ConversationDetail>('POST', `/api/v1/conversations/${enc(conversationId)}/members`, { userIds });
   removeMember = (conversationId: string, userId: string) =>
     this.request<ConversationDetail>('DELETE', `/api/v1/conversations/${enc(conversationId)}/members/${enc(userId)}`);
+  /**
+   * Pins, mutes or archives a chat for this user; every device of theirs gets a `prefs` event.
+   *
+   * @example
+   * await client.setChatPrefs(id, { pinned: true });
+   * await client.setChatPrefs(id, { mutedUntil: Date.now() + 8 * 3600_000 });
+   */
+  setChatPrefs = async (conversationId: string, patch: UpdateChatPrefsRequest): Promise<ChatPrefs> =>
+    (await this.request<{ prefs: ChatPrefs }>('PATCH', `/api/v1/conversations/${enc(conversationId)}/prefs`, patch))
+      .prefs;
   rename = (conversationId: string, name: string) =>
     this.request<ConversationDetail>('PATCH', `/api/v1/conversations/${enc(conversationId)}`, { name });
   history = (conversationId: string, opts: { before?: number; limit?: number } = {}) => {
@@ -483,6 +497,10 @@ export class KurierClient extends Emitter<ClientEvents> {
       case 'conversation':
         this.emit('change', change);
         this.emit('conversation', change.conversation);
+        return;
+      case 'prefs':
+        this.emit('change', change);
+        this.emit('prefs', change.prefs);
         return;
     }
   }

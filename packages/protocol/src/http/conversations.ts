@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ClientMsgId, Id, Seq } from '../ids.js';
-import { Conversation, LIMITS, Member, MemberRole, Message, SEND_CONTENT_RULE } from '../models.js';
+import { ClientMsgId, Id, Seq, Timestamp } from '../ids.js';
+import { ChatPrefs, Conversation, LIMITS, Member, MemberRole, Message, SEND_CONTENT_RULE } from '../models.js';
 
 const GroupName = z.string().trim().min(1).max(LIMITS.groupNameLength);
 
@@ -25,12 +25,14 @@ export const ConversationDetail = z.object({
 export type ConversationDetail = z.infer<typeof ConversationDetail>;
 
 /**
- * A conversation in the requester's chat list: its newest message (for the preview) and how
- * many messages from others arrived after the requester's read watermark.
+ * A conversation in the requester's chat list: its newest message (for the preview), how
+ * many messages from others arrived after the requester's read watermark, and how the requester
+ * keeps it (pinned, muted, archived).
  */
 export const ConversationSummary = ConversationDetail.extend({
   lastMessage: Message.nullable(),
   unread: z.number().int().nonnegative(),
+  prefs: ChatPrefs,
 });
 /** A conversation in the requester's chat list. */
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
@@ -42,6 +44,28 @@ export type ConversationList = z.infer<typeof ConversationList>;
 
 /** `PATCH /api/v1/conversations/:id`. */
 export const RenameConversationRequest = z.object({ name: GroupName });
+
+/**
+ * `PATCH /api/v1/conversations/:id/prefs`: pin, mute or archive a chat for yourself. Fields left
+ * out stay as they are. Pinning unarchives and archiving unpins, as in the messengers people know.
+ */
+export const UpdateChatPrefsRequest = z
+  .object({
+    pinned: z.boolean().optional(),
+    archived: z.boolean().optional(),
+    /** A time in the future, `MUTED_FOREVER`, or null to unmute. */
+    mutedUntil: Timestamp.nullable().optional(),
+  })
+  .strict()
+  .refine((b) => b.pinned !== undefined || b.archived !== undefined || b.mutedUntil !== undefined, {
+    message: 'set at least one of pinned, archived, mutedUntil',
+  })
+  .refine((b) => !(b.pinned === true && b.archived === true), {
+    message: 'a chat cannot be pinned and archived at once',
+    path: ['archived'],
+  });
+/** Body of `PATCH /api/v1/conversations/:id/prefs`. */
+export type UpdateChatPrefsRequest = z.infer<typeof UpdateChatPrefsRequest>;
 
 /** `POST /api/v1/conversations/:id/members`. */
 export const AddMembersRequest = z.object({

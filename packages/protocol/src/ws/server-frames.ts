@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { Cursor, Id, Timestamp } from '../ids.js';
-import { Conversation, Member, Message } from '../models.js';
+import { ChatPrefs, Conversation, Member, Message } from '../models.js';
 import { RequestId } from './client-frames.js';
 
 /** One durable change in a user's stream; clients upsert by id. */
@@ -9,6 +9,8 @@ export const Change = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message'), message: Message }),
   z.object({ kind: z.literal('member'), member: Member }),
   z.object({ kind: z.literal('conversation'), conversation: Conversation }),
+  /** The user's own pin, mute or archive state of a chat; only their devices receive it. */
+  z.object({ kind: z.literal('prefs'), prefs: ChatPrefs }),
 ]);
 /** One durable change in a user's stream. */
 export type Change = z.infer<typeof Change>;

@@ -1,6 +1,6 @@
-import type { Change, Message } from '@kurier/protocol';
+import { type Change, LIMITS, type Message, MUTED_FOREVER } from '@kurier/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOwner, createUser, type TestUser, until } from '../../../../test/factories.js';
+import { createOwner, createUser, secondDevice, type TestUser, until } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 
 describe.each(DIALECTS)('conversations on %s', (dialect) => {
@@ -122,6 +122,91 @@ describe.each(DIALECTS)('conversations on %s', (dialect) => {
     const empty = (await ben.client.conversations()).find((c) => c.conversation.id === group.conversation.id);
     expect(empty).toMatchObject({ unread: 0 });
     expect(empty?.lastMessage?.type).toBe('system');
+  });
+
+  it('C7: pin, mute and archive are private to the user and reach all of their devices', async () => {
+    const { conversation } = await anna.client.createConversation({ kind: 'direct', userId: ben.id });
+    const id = conversation.id;
+    const annaPhone = await secondDevice(server, anna);
+    const phoneChanges: Change[] = [];
+    annaPhone.on('change', (c) => phoneChanges.push(c));
+    await annaPhone.connect();
+    const benChanges: Change[] = [];
+    ben.client.on('change', (c) => benChanges.push(c));
+    await ben.client.connect();
+    // A laptop that was online once and then away; it must catch up through sync.
+    const laptop = await secondDevice(server, anna);
+    await laptop.connect();
+    laptop.close();
+
+    const fresh = (await anna.client.conversations()).find((c) => c.conversation.id === id);
+    expect(fresh?.prefs).toEqual({
+      conversationId: id,
+      pinnedAt: null,
+      mutedUntil: null,
+      archivedAt: null,
+      changeId: 0,
+    });
+
+    const pinned = await anna.client.setChatPrefs(id, { pinned: true, mutedUntil: MUTED_FOREVER });
+    expect(pinned.pinnedAt).toEqual(expect.any(Number));
+    expect(pinned.mutedUntil).toBe(MUTED_FOREVER);
+    await until(() => phoneChanges.some((c) => c.kind === 'prefs' && c.prefs.changeId === pinned.changeId), 'phone');
+
+    // Archiving unpins; unmuting with a past time clears the mute.
+    const archived = await anna.client.setChatPrefs(id, { archived: true, mutedUntil: 1 });
+    expect(archived).toMatchObject({ pinnedAt: null, mutedUntil: null, archivedAt: expect.any(Number) });
+    const listed = (await anna.client.conversations()).find((c) => c.conversation.id === id);
+    expect(listed?.prefs).toEqual(archived);
+    // Pinning takes it out of the archive again.
+    expect(await anna.client.setChatPrefs(id, { pinned: true })).toMatchObject({ archivedAt: null });
+
+    const synced: Change[] = [];
+    laptop.on('change', (c) => synced.push(c));
+    await laptop.connect();
+    await until(() => synced.some((c) => c.kind === 'prefs'), 'laptop sync');
+    expect(synced.filter((c) => c.kind === 'prefs').at(-1)).toMatchObject({ prefs: { pinnedAt: expect.any(Number) } });
+    laptop.close();
+    annaPhone.close();
+
+    // Ben's stream and list never show Anna's choices.
+    await ben.client.send(id, 'ping');
+    await until(() => benChanges.some((c) => c.kind === 'message'), 'ben gets his own send');
+    expect(benChanges.filter((c) => c.kind === 'prefs')).toEqual([]);
+    expect((await ben.client.conversations())[0]?.prefs.changeId).toBe(0);
+  });
+
+  it('C7: pins are limited, and only members change prefs, with typed errors that change nothing', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i <= LIMITS.pinnedChats; i++) {
+      ids.push((await anna.client.createConversation({ kind: 'group', name: `G${i}`, memberIds: [] })).conversation.id);
+    }
+    for (const id of ids.slice(0, LIMITS.pinnedChats)) await anna.client.setChatPrefs(id, { pinned: true });
+    const last = ids.at(-1) as string;
+    await expect(anna.client.setChatPrefs(last, { pinned: true })).rejects.toMatchObject({ code: 'PIN_LIMIT_REACHED' });
+    // Unpinning one frees a place; pinning an already pinned chat again is not a new pin.
+    await anna.client.setChatPrefs(ids[0] as string, { pinned: true });
+    await anna.client.setChatPrefs(ids[0] as string, { pinned: false });
+    await anna.client.setChatPrefs(last, { pinned: true });
+
+    await expect(ben.client.setChatPrefs(last, { archived: true })).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    await expect(ben.client.setChatPrefs('c_missing', { archived: true })).rejects.toMatchObject({
+      code: 'CONVERSATION_NOT_FOUND',
+    });
+    for (const body of [
+      {},
+      { pinned: 'yes' },
+      { pinned: true, archived: true },
+      { colour: 'red' },
+      { mutedUntil: -5 },
+    ]) {
+      await expect(anna.client.request('PATCH', `/api/v1/conversations/${last}/prefs`, body)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+    }
+    const rows = await server.kurier.database.db.selectFrom('chat_prefs').selectAll().execute();
+    expect(rows.filter((r) => r.pinned_at !== null)).toHaveLength(LIMITS.pinnedChats);
+    expect(rows.every((r) => r.user_id === anna.id)).toBe(true);
   });
 
   it('C5: bad bodies and unknown ids are typed errors that change nothing', async () => {

@@ -1,5 +1,5 @@
-import type { Conversation, ConversationKind, Member, MemberRole } from '@kurier/protocol';
-import type { ConversationRow, MemberRow } from './store.js';
+import type { ChatPrefs, Conversation, ConversationKind, Member, MemberRole } from '@kurier/protocol';
+import type { ChatPrefsRow, ConversationRow, MemberRow } from './store.js';
 
 /** Conversation row → wire. */
 export function presentConversation(row: ConversationRow): Conversation {
@@ -26,5 +26,16 @@ export function presentMember(row: MemberRow): Member {
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
     changeId: row.change_id,
+  };
+}
+
+/** Chat preferences row → wire; a chat the user never changed has the defaults and changeId 0. */
+export function presentPrefs(conversationId: string, row: ChatPrefsRow | undefined): ChatPrefs {
+  return {
+    conversationId,
+    pinnedAt: row?.pinned_at ?? null,
+    mutedUntil: row?.muted_until ?? null,
+    archivedAt: row?.archived_at ?? null,
+    changeId: row?.change_id ?? 0,
   };
 }

@@ -3,6 +3,7 @@ import {
   CreateConversationRequest,
   RenameConversationRequest,
   SetMemberRoleRequest,
+  UpdateChatPrefsRequest,
 } from '@kurier/protocol';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
@@ -34,6 +35,11 @@ export async function conversationsRoutes(
   app.patch('/api/v1/conversations/:id', async (request) => {
     const { name } = parse(RenameConversationRequest, request.body);
     return conversations.rename(actorOf(request), parse(Params, request.params).id, name);
+  });
+
+  app.patch('/api/v1/conversations/:id/prefs', async (request) => {
+    const patch = parse(UpdateChatPrefsRequest, request.body);
+    return { prefs: await conversations.setPrefs(actorOf(request), parse(Params, request.params).id, patch) };
   });
 
   app.post('/api/v1/conversations/:id/members', async (request) => {

@@ -1,12 +1,15 @@
-import type {
-  Change,
-  ConversationDetail,
-  ConversationSummary,
-  CreateConversationRequest,
-  MemberRole,
-  SystemEvent,
+import {
+  type ChatPrefs,
+  type Change,
+  type ConversationDetail,
+  type ConversationSummary,
+  type CreateConversationRequest,
+  CreateConversationRequest as CreateSchema,
+  LIMITS,
+  type MemberRole,
+  type SystemEvent,
+  type UpdateChatPrefsRequest,
 } from '@kurier/protocol';
-import { CreateConversationRequest as CreateSchema } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
 import type { AccountsService } from '../accounts/service.js';
 import { allocateChangeIds } from '../db/change-clock.js';
@@ -18,8 +21,14 @@ import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import type { MessagesService } from '../messages/service.js';
 import type { Membership } from './membership.js';
-import { presentConversation, presentMember } from './present.js';
-import { type ConversationRow, type ConversationsStore, conversationsStore, type MemberRow } from './store.js';
+import { presentConversation, presentMember, presentPrefs } from './present.js';
+import {
+  type ChatPrefsRow,
+  type ConversationRow,
+  type ConversationsStore,
+  conversationsStore,
+  type MemberRow,
+} from './store.js';
 
 interface Deps {
   db: Kysely<DB>;
@@ -204,7 +213,12 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
     async list(actor: Actor): Promise<ConversationSummary[]> {
       const rows = await store.forUser(actor.userId);
       const ids = rows.map((r) => r.id);
-      const [members, summaries] = await Promise.all([store.membersOf(ids), messages.summaries(actor.userId, ids)]);
+      const [members, summaries, prefs] = await Promise.all([
+        store.membersOf(ids),
+        messages.summaries(actor.userId, ids),
+        store.prefsOf(actor.userId),
+      ]);
+      const prefsById = new Map(prefs.map((p) => [p.conversation_id, p]));
       const byConversation = new Map<string, MemberRow[]>();
       for (const m of members) {
         const list = byConversation.get(m.conversation_id);
@@ -216,6 +230,7 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
         members: (byConversation.get(r.id) ?? []).map(presentMember),
         lastMessage: summaries.lastMessage.get(r.id) ?? null,
         unread: summaries.unread.get(r.id) ?? 0,
+        prefs: presentPrefs(r.id, prefsById.get(r.id)),
       }));
     },
 
@@ -310,6 +325,58 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       });
     },
 
+    /**
+     * Pins, mutes or archives a chat for the actor alone. The change goes to the actor's devices
+     * only; the other members never learn of it.
+     */
+    setPrefs(actor: Actor, conversationId: string, patch: UpdateChatPrefsRequest): Promise<ChatPrefs> {
+      return writer.transact(async (trx) => {
+        const s = conversationsStore(trx);
+        await membership.requireMemberRow(s, actor.userId, conversationId);
+        const old = await s.prefs(actor.userId, conversationId);
+        const at = now();
+        const next: ChatPrefsRow = {
+          user_id: actor.userId,
+          conversation_id: conversationId,
+          pinned_at: old?.pinned_at ?? null,
+          muted_until: old?.muted_until ?? null,
+          archived_at: old?.archived_at ?? null,
+          change_id: 0,
+        };
+        if (patch.pinned !== undefined) next.pinned_at = patch.pinned ? (old?.pinned_at ?? at) : null;
+        if (patch.archived !== undefined) next.archived_at = patch.archived ? (old?.archived_at ?? at) : null;
+        // As in the messengers people know: a pinned chat leaves the archive, an archived one its pin.
+        if (patch.pinned === true) next.archived_at = null;
+        if (patch.archived === true) next.pinned_at = null;
+        if (patch.mutedUntil !== undefined)
+          next.muted_until = patch.mutedUntil !== null && patch.mutedUntil > at ? patch.mutedUntil : null;
+        if (
+          next.pinned_at !== null &&
+          old?.pinned_at == null &&
+          (await s.pinnedCount(actor.userId)) >= LIMITS.pinnedChats
+        )
+          throw new KurierError('PIN_LIMIT_REACHED', { details: { limit: LIMITS.pinnedChats } });
+        next.change_id = await allocateChangeIds(trx, 1);
+        await s.upsertPrefs(next);
+        const prefs = presentPrefs(conversationId, next);
+        return {
+          result: prefs,
+          publish: () => {
+            bus.emit('deliver', {
+              userIds: [actor.userId],
+              frame: {
+                type: 'changes',
+                changes: [{ kind: 'prefs', prefs }],
+                cursor: prefs.changeId,
+                live: true,
+                done: true,
+              },
+            });
+          },
+        };
+      });
+    },
+
     /** Active member ids (cached), for a member of the conversation: typing fan-out. */
     async activeMemberIds(actor: Actor, conversationId: string): Promise<readonly string[]> {
       await membership.requireMember(actor.userId, conversationId);
@@ -354,6 +421,8 @@ function changeIdOf(change: Change): number {
       return change.member.changeId;
     case 'conversation':
       return change.conversation.changeId;
+    case 'prefs':
+      return change.prefs.changeId;
   }
 }
 

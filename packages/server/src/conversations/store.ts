@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ConversationsTable, DB, MembersTable } from '../db/schema.js';
+import type { ChatPrefsTable, ConversationsTable, DB, MembersTable } from '../db/schema.js';
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
+export type ChatPrefsRow = Selectable<ChatPrefsTable>;
 
 /** Kysely queries for conversations and their members. */
 export function conversationsStore(db: Kysely<DB>) {
@@ -80,6 +81,50 @@ export function conversationsStore(db: Kysely<DB>) {
       conversationIds.length === 0
         ? []
         : db.selectFrom('members').selectAll().where('conversation_id', 'in', conversationIds).execute(),
+
+    prefs: (userId: string, conversationId: string) =>
+      db
+        .selectFrom('chat_prefs')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('conversation_id', '=', conversationId)
+        .executeTakeFirst(),
+
+    /** All of one user's chat preferences (a handful of rows: only chats they changed). */
+    prefsOf: (userId: string) => db.selectFrom('chat_prefs').selectAll().where('user_id', '=', userId).execute(),
+
+    upsertPrefs: (row: ChatPrefsRow) =>
+      db
+        .insertInto('chat_prefs')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'conversation_id']).doUpdateSet({
+            pinned_at: row.pinned_at,
+            muted_until: row.muted_until,
+            archived_at: row.archived_at,
+            change_id: row.change_id,
+          }),
+        )
+        .execute(),
+
+    /** How many chats the user has pinned among those they are still in. */
+    pinnedCount: async (userId: string) =>
+      Number(
+        (
+          await db
+            .selectFrom('chat_prefs')
+            .innerJoin('members', (j) =>
+              j
+                .onRef('members.conversation_id', '=', 'chat_prefs.conversation_id')
+                .onRef('members.user_id', '=', 'chat_prefs.user_id'),
+            )
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('chat_prefs.user_id', '=', userId)
+            .where('chat_prefs.pinned_at', 'is not', null)
+            .where('members.left_at', 'is', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
 
     /** Ids of users who share at least one conversation with the user (presence audience). */
     peersOf: async (userId: string) =>

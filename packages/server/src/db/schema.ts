@@ -12,6 +12,7 @@ export interface DB {
   reactions: ReactionsTable;
   media: MediaTable;
   secrets: SecretsTable;
+  chat_prefs: ChatPrefsTable;
 }
 
 export interface UsersTable {
@@ -130,4 +131,14 @@ export interface MediaTable {
 export interface SecretsTable {
   name: string;
   value: string;
+}
+
+/** One user's pin, mute and archive state of one conversation (private to that user). */
+export interface ChatPrefsTable {
+  user_id: string;
+  conversation_id: string;
+  pinned_at: number | null;
+  muted_until: number | null;
+  archived_at: number | null;
+  change_id: number;
 }

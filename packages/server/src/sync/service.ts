@@ -1,6 +1,6 @@
 import { type Change, LIMITS } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
-import { presentConversation, presentMember } from '../conversations/present.js';
+import { presentConversation, presentMember, presentPrefs } from '../conversations/present.js';
 import { currentChangeId } from '../db/change-clock.js';
 import type { DB } from '../db/schema.js';
 import type { MessagesService } from '../messages/service.js';
@@ -24,17 +24,18 @@ export function syncService({ db, messages }: { db: Kysely<DB>; messages: Messag
     head: () => currentChangeId(db),
 
     /**
-     * Changes after `after`. Three streams are merged; when a stream fills its page, the page
+     * Changes after `after`. Four streams are merged; when a stream fills its page, the page
      * ends at that stream's last id so nothing from the other streams below it is skipped.
      */
     async page(userId: string, after: number, limit: number = LIMITS.syncPage): Promise<SyncPage> {
-      const [msgs, mems, convs] = await Promise.all([
+      const [msgs, mems, convs, prefs] = await Promise.all([
         store.messages(userId, after, limit),
         store.members(userId, after, limit),
         store.conversations(userId, after, limit),
+        store.prefs(userId, after, limit),
       ]);
       let bound = Number.POSITIVE_INFINITY;
-      for (const rows of [msgs, mems, convs]) {
+      for (const rows of [msgs, mems, convs, prefs]) {
         const last = rows.at(-1);
         if (rows.length === limit && last) bound = Math.min(bound, last.change_id);
       }
@@ -49,6 +50,12 @@ export function syncService({ db, messages }: { db: Kysely<DB>; messages: Messag
           .map((c) => ({
             id: c.change_id,
             change: { kind: 'conversation' as const, conversation: presentConversation(c) },
+          })),
+        ...prefs
+          .filter((p) => p.change_id <= bound)
+          .map((p) => ({
+            id: p.change_id,
+            change: { kind: 'prefs' as const, prefs: presentPrefs(p.conversation_id, p) },
           })),
       ].sort((a, b) => a.id - b.id);
       const done = bound === Number.POSITIVE_INFINITY;

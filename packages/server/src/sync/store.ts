@@ -31,6 +31,17 @@ export function syncStore(db: Kysely<DB>) {
         .limit(limit)
         .execute(),
 
+    /** The user's own chat preferences; nobody else's stream carries them. */
+    prefs: (userId: string, after: number, limit: number) =>
+      db
+        .selectFrom('chat_prefs')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('change_id', '>', after)
+        .orderBy('change_id')
+        .limit(limit)
+        .execute(),
+
     conversations: (userId: string, after: number, limit: number) =>
       db
         .selectFrom('conversations')
