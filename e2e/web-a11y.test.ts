@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { MUTED_FOREVER } from '@kurier/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../test/browser.js';
@@ -43,6 +44,11 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
     const first = await anna.client.send(chatId, 'Guten Morgen! https://example.com');
     await anna.client.react(first.id, '👍');
     await anna.client.send(chatId, 'Zweite Nachricht', { replyToId: first.id });
+    // A muted chat with unread messages: its quiet badge must keep its contrast too.
+    const direct = await ben.client.createConversation({ kind: 'direct', userId: anna.id });
+    await ben.client.connect();
+    await ben.client.send(direct.conversation.id, 'Ungelesen');
+    await anna.client.setChatPrefs(direct.conversation.id, { mutedUntil: MUTED_FOREVER, pinned: true });
     ben.client.close();
     browser = await launchBrowser();
   });
@@ -68,6 +74,11 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
       await page.goto(`${server.url}/chats/${chatId}`);
       await page.getByTestId('message-list').getByText('Zweite Nachricht').waitFor();
       expect(await audit(page)).toEqual([]);
+      // With a chat's menu open.
+      await page.locator('.chat-row', { hasText: 'ben' }).click({ button: 'right' });
+      await page.getByRole('menu').waitFor();
+      expect(await audit(page)).toEqual([]);
+      await page.keyboard.press('Escape');
 
       await page.goto(`${server.url}/settings`);
       await page.getByRole('button', { name: 'Abmelden', exact: true }).waitFor();
@@ -108,6 +119,9 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
     await page.getByRole('dialog').getByRole('button', { name: 'Projekt' }).waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    // The pinned chat with Ben leads the list, Projekt follows.
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.getByRole('heading', { name: 'Ben' }).waitFor();
     await page.keyboard.press('Alt+ArrowDown');
     await page.getByRole('heading', { name: 'Projekt' }).waitFor();
     const box = page.getByRole('textbox', { name: 'Write a message' });

@@ -209,6 +209,60 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     await expect.poll(() => ben.getByTestId('connection-banner').count(), { timeout: 15_000 }).toBe(0);
   });
 
+  it('W17: pin, mute and archive chats from the row menu (mouse and keyboard); muted chats stay quiet', async () => {
+    const annaRow = ben.locator('.chat-row', { hasText: 'Anna Schmidt' });
+    const groupRow = ben.locator('.chat-row', { hasText: 'Projekt Nord' });
+    // Keyboard: focus the row's options button, open it, choose with the arrows.
+    await annaRow.getByRole('button', { name: 'Chat options: Anna Schmidt' }).focus();
+    await ben.keyboard.press('Enter');
+    const menu = ben.getByRole('menu', { name: 'Chat options: Anna Schmidt' });
+    await expect
+      .poll(() => menu.getByRole('menuitem', { name: 'Pin chat' }).evaluate((b) => b === document.activeElement))
+      .toBe(true);
+    await ben.keyboard.press('Enter');
+    await annaRow.getByText('Pinned').waitFor();
+    await expect.poll(() => ben.locator('.chat-row .row-title').first().textContent()).toBe('Anna Schmidt');
+    await annaRow.getByRole('link').click();
+
+    // Mouse: right click opens the same menu; mute the group for good.
+    await groupRow.click({ button: 'right' });
+    await ben.getByRole('menuitem', { name: 'Mute always' }).click();
+    await groupRow.getByText('Muted').waitFor();
+    await send(anna, 'Leise bitte');
+    await groupRow.getByText('1 unread message').waitFor();
+    expect(await ben.title()).toBe('Kurier');
+
+    // Archive: out of the list, into "Archived" with its unread count; unarchive from there.
+    await groupRow.click({ button: 'right' });
+    await ben.getByRole('menuitem', { name: 'Archive chat' }).click();
+    await expect.poll(() => groupRow.count()).toBe(0);
+    await ben.getByRole('button', { name: /Archived.*1 unread message/ }).click();
+    await groupRow.getByText('Muted').waitFor();
+    await groupRow.getByRole('button', { name: 'Chat options: Projekt Nord' }).click();
+    await ben.keyboard.press('Escape');
+    await expect.poll(() => ben.getByRole('menu').count()).toBe(0);
+    await ben.getByRole('button', { name: 'Back' }).click();
+    await expect.poll(() => groupRow.count()).toBe(0);
+
+    // The server keeps it: after a reload the pin, the mute and the archive are still there.
+    await ben.reload();
+    await annaRow.getByText('Pinned').waitFor();
+    await ben.getByRole('button', { name: /Archived/ }).click();
+    await groupRow.getByRole('button', { name: 'Chat options: Projekt Nord' }).click();
+    await ben.getByRole('menuitem', { name: 'Unarchive chat' }).click();
+    // The archive is empty now, so the list goes back to the main chats by itself.
+    await ben.locator('.chat-row', { hasText: 'Anna Schmidt' }).waitFor();
+    await groupRow.waitFor();
+    await groupRow.getByRole('button', { name: 'Chat options: Projekt Nord' }).click();
+    await ben.getByRole('menuitem', { name: 'Unmute' }).click();
+    await expect.poll(() => groupRow.getByText('Muted').count()).toBe(0);
+    await expect.poll(() => ben.title()).toBe('(1) Kurier');
+    // Anna never sees Ben's choices.
+    expect(await anna.locator('.row-flag').count()).toBe(0);
+    await groupRow.getByRole('link').click();
+    await expect.poll(() => ben.title()).toBe('Kurier');
+  });
+
   it('W6: text is never HTML, and no page threw', async () => {
     await send(anna, '<img src=x onerror="window.__pwned=1"><b>fett</b>');
     await chat(ben).getByText('<b>fett</b>', { exact: false }).waitFor();

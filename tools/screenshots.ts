@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { MUTED_FOREVER } from '@kurier/protocol';
 import type { KurierClient } from '@kurier/sdk';
 import { buildApp, loadConfig } from '@kurier/server';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { launchBrowser } from '../test/browser.js';
 import { seedPeople } from '../test/seed.js';
@@ -58,15 +59,37 @@ try {
   const offer = await clara.upload(offerPdf(), 'Angebot-2026-118.pdf');
   await clara.send(g, 'Das Angebot zum Durchsehen', { mediaId: offer.id });
 
+  const lunch = await deniz.createConversation({
+    kind: 'group',
+    name: 'Kantine',
+    memberIds: [(await anna.me()).id, (await ben.me()).id],
+  });
+  await ben.send(lunch.conversation.id, 'Heute gibt es Käsespätzle 🧀');
+  await deniz.send(lunch.conversation.id, 'Wer kommt um 12 mit?');
+  const old = await deniz.createConversation({ kind: 'direct', userId: (await anna.me()).id });
+  await deniz.send(old.conversation.id, 'Die Schlüssel liegen am Empfang.');
+
   const third = await clara.createConversation({ kind: 'direct', userId: (await anna.me()).id });
   await clara.send(third.conversation.id, 'Kurze Frage zur Rechnung 2026-118 …');
+  // How Anna keeps her list: the project pinned, the canteen muted, an old chat archived.
+  await anna.setChatPrefs(g, { pinned: true });
+  await anna.setChatPrefs(lunch.conversation.id, { mutedUntil: MUTED_FOREVER });
+  await anna.setChatPrefs(old.conversation.id, { archived: true });
   for (const c of [ben, clara, deniz]) c.close();
 
   mkdirSync(OUT, { recursive: true });
   const browser = await launchBrowser();
   const shoot = async (
     name: string,
-    opts: { lang: 'de' | 'en'; theme: 'light' | 'dark'; phone?: boolean; path: string; loggedIn?: boolean },
+    opts: {
+      lang: 'de' | 'en';
+      theme: 'light' | 'dark';
+      phone?: boolean;
+      path: string;
+      loggedIn?: boolean;
+      /** Something to do on the page before the picture (open a menu …). */
+      act?: (page: Page) => Promise<void>;
+    },
   ) => {
     const ctx = await browser.newContext({
       viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 800 },
@@ -96,6 +119,7 @@ try {
         { timeout: 5000 },
       )
       .catch(() => {});
+    await opts.act?.(page);
     await page.screenshot({ path: join(OUT, `${name}.png`) });
     await ctx.close();
     console.log(`docs/screenshots/${name}.png`);
@@ -105,6 +129,15 @@ try {
   await shoot('chat-de-dark', { lang: 'de', theme: 'dark', path: `/chats/${dm}` });
   await shoot('chat-en-light', { lang: 'en', theme: 'light', path: `/chats/${dm}` });
   await shoot('chat-en-dark', { lang: 'en', theme: 'dark', path: `/chats/${g}` });
+  await shoot('chat-menu-en-light', {
+    lang: 'en',
+    theme: 'light',
+    path: `/chats/${dm}`,
+    act: async (page) => {
+      await page.locator('.chat-row', { hasText: 'Kantine' }).click({ button: 'right' });
+      await page.getByRole('menu').waitFor();
+    },
+  });
   await shoot('settings-en-light', { lang: 'en', theme: 'light', path: '/settings' });
   await shoot('phone-list-de-light', { lang: 'de', theme: 'light', phone: true, path: '/' });
   await shoot('phone-chat-de-dark', { lang: 'de', theme: 'dark', phone: true, path: `/chats/${g}` });

@@ -1,6 +1,6 @@
 import {
-  type ChatPrefs,
   type Change,
+  type ChatPrefs,
   type ConversationDetail,
   type ConversationSummary,
   type CreateConversationRequest,

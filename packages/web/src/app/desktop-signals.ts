@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { attentionCount, isArchived, isMuted } from '../lib/order';
 import { notificationsEnabled } from '../lib/prefs';
 import { navigate } from '../lib/router';
 import { useChat, useStore } from '../lib/use-chat';
@@ -9,20 +10,24 @@ export function useDesktopSignals(): void {
   const store = useStore();
   const { t } = useTranslation();
   const unread = useChat((s) => s.unread);
+  const prefs = useChat((s) => s.prefs);
 
   useEffect(() => {
-    const total = Object.values(unread).reduce((n, c) => n + c, 0);
+    // Muted and archived chats keep their own badge in the list but do not call for attention.
+    const total = attentionCount(unread, prefs);
     document.title = total > 0 ? `(${total}) ${t('app.name')}` : t('app.name');
     const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> };
     if (total > 0) void nav.setAppBadge?.(total).catch(() => {});
     else void nav.clearAppBadge?.().catch(() => {});
-  }, [unread, t]);
+  }, [unread, prefs, t]);
 
   useEffect(
     () =>
       store.client.on('message', (message, { isNew }) => {
         if (!isNew || message.senderId === store.state.me?.id || message.type === 'system') return;
         if (!document.hidden || !notificationsEnabled()) return;
+        const prefs = store.state.prefs[message.conversationId];
+        if (isMuted(prefs) || isArchived(prefs)) return;
         const sender = store.state.users[message.senderId]?.displayName ?? '';
         const detail = store.state.conversations[message.conversationId];
         const title = detail?.conversation.kind === 'group' ? `${sender} · ${detail.conversation.name ?? ''}` : sender;

@@ -4,6 +4,7 @@ import { ChatList } from '../features/chats/chat-list';
 import { SearchDialog } from '../features/chats/search-dialog';
 import { ConversationView } from '../features/conversation/conversation-view';
 import { SettingsView } from '../features/settings/settings-view';
+import { isArchived, orderedConversations } from '../lib/order';
 import { navigate, useRoute } from '../lib/router';
 import { type StoredSession, sessionClient, userStorage } from '../lib/session';
 import { keepSnapshots, loadSnapshot } from '../lib/snapshot';
@@ -11,7 +12,6 @@ import { ChatStore } from '../lib/store';
 import { ChatContext, useChat } from '../lib/use-chat';
 import { ConnectionBanner } from './connection-banner';
 import { useDesktopSignals } from './desktop-signals';
-import { orderedConversations } from '../lib/order';
 
 /** The logged-in app: one store over one client for the whole session. */
 export function Shell({ session, onLogout }: { session: StoredSession; onLogout: () => void }) {
@@ -94,6 +94,7 @@ function ShellLayout({ onLogout }: { onLogout: () => void }) {
 function useShortcuts({ openSearch }: { openSearch: () => void }) {
   const route = useRoute();
   const conversations = useChat((s) => s.conversations);
+  const prefs = useChat((s) => s.prefs);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
@@ -102,7 +103,9 @@ function useShortcuts({ openSearch }: { openSearch: () => void }) {
         return;
       }
       if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
-        const list = orderedConversations(conversations);
+        // Within the list the current chat is in: the main list, or the archive.
+        const archived = route.name === 'chat' && isArchived(prefs[route.id]);
+        const list = orderedConversations(conversations, prefs, { archived });
         if (list.length === 0) return;
         e.preventDefault();
         const current = route.name === 'chat' ? list.findIndex((c) => c.conversation.id === route.id) : -1;
@@ -113,5 +116,5 @@ function useShortcuts({ openSearch }: { openSearch: () => void }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [openSearch, route, conversations]);
+  }, [openSearch, route, conversations, prefs]);
 }

@@ -9,7 +9,7 @@ const SAVE_EVERY_MS = 3_000;
 /** What survives a reload without network: enough to read recently opened chats offline. */
 export type Snapshot = Pick<
   ChatState,
-  'me' | 'users' | 'conversations' | 'messages' | 'hasMore' | 'previews' | 'unread'
+  'me' | 'users' | 'conversations' | 'messages' | 'hasMore' | 'previews' | 'unread' | 'prefs'
 > & {
   recent: string[];
 };
@@ -48,6 +48,7 @@ export function keepSnapshots(
       conversations: s.conversations,
       previews: s.previews,
       unread: s.unread,
+      prefs: s.prefs,
       messages: Object.fromEntries(recent.map((id) => [id, (s.messages[id] ?? []).slice(-MESSAGES_PER_CHAT)])),
       // A trimmed list has more before it, whatever the server said about the full one.
       hasMore: Object.fromEntries(

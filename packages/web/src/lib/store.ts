@@ -1,4 +1,12 @@
-import type { ConversationDetail, MediaRef, Member, Message, User } from '@kurier/protocol';
+import type {
+  ChatPrefs,
+  ConversationDetail,
+  MediaRef,
+  Member,
+  Message,
+  UpdateChatPrefsRequest,
+  User,
+} from '@kurier/protocol';
 import type { ConnectionState, KurierClient, OutboxEntry } from '@kurier/sdk';
 import type { Snapshot } from './snapshot';
 
@@ -34,6 +42,8 @@ export interface ChatState {
   previews: Record<string, Message>;
   /** Messages from others after my read watermark, per conversation. */
   unread: Record<string, number>;
+  /** How I keep each chat (pinned, muted, archived); absent means never changed. */
+  prefs: Record<string, ChatPrefs>;
   /** Who is typing where, with the time their indicator expires. */
   typing: Record<string, Record<string, number>>;
   presence: Record<string, { online: boolean; lastSeenAt: number | null }>;
@@ -54,6 +64,7 @@ const initial: ChatState = {
   uploads: {},
   previews: {},
   unread: {},
+  prefs: {},
   typing: {},
   presence: {},
   connection: { status: 'idle' },
@@ -113,6 +124,7 @@ export class ChatStore {
         return { typing: { ...s.typing, [conversationId]: here } };
       }),
     );
+    client.on('prefs', (prefs) => this.#putPrefs(prefs));
     client.on('presence', ({ userId, online, lastSeenAt }) =>
       this.#update((s) => ({ presence: { ...s.presence, [userId]: { online, lastSeenAt } } })),
     );
@@ -142,6 +154,7 @@ export class ChatStore {
       hasMore: snapshot.hasMore,
       previews: snapshot.previews ?? {},
       unread: snapshot.unread ?? {},
+      prefs: snapshot.prefs ?? {},
       ready: true,
     }));
   }
@@ -172,6 +185,7 @@ export class ChatStore {
         conversations.flatMap((c) => (c.lastMessage ? [[c.conversation.id, c.lastMessage]] : [])),
       ),
       unread: Object.fromEntries(conversations.map((c) => [c.conversation.id, c.unread])),
+      prefs: Object.fromEntries(conversations.map((c) => [c.conversation.id, c.prefs])),
       pending: { ...Object.fromEntries(pending.map((p) => [p.clientMsgId, p])), ...s.pending },
       ready: true,
     }));
@@ -180,6 +194,20 @@ export class ChatStore {
   async refreshUsers(): Promise<void> {
     const users = await this.client.users();
     this.#update(() => ({ users: Object.fromEntries(users.map((u) => [u.id, u])) }));
+  }
+
+  /** Pins, mutes or archives a chat; every device of mine follows through the `prefs` change. */
+  async setPrefs(conversationId: string, patch: UpdateChatPrefsRequest): Promise<void> {
+    this.#putPrefs(await this.client.setChatPrefs(conversationId, patch));
+  }
+
+  /** Newer wins: the REST answer and the live change may arrive in either order. */
+  #putPrefs(prefs: ChatPrefs): void {
+    this.#update((s) => {
+      const old = s.prefs[prefs.conversationId];
+      if (old && old.changeId > prefs.changeId) return {};
+      return { prefs: { ...s.prefs, [prefs.conversationId]: prefs } };
+    });
   }
 
   /** Stores a conversation the user just created or changed over REST. */

@@ -1,9 +1,10 @@
-import type { ConversationDetail, Member, Message } from '@kurier/protocol';
+import { type ChatPrefs, type ConversationDetail, type Member, type Message, MUTED_FOREVER } from '@kurier/protocol';
 import { describe, expect, it } from 'vitest';
 import { tickOf } from '../features/conversation/receipts';
 import { linkify } from './linkify';
 import { de } from './locales/de';
 import { en } from './locales/en';
+import { attentionCount, isMuted, orderedConversations } from './order';
 import { mergeMessages } from './store';
 
 const message = (seq: number, changeId = seq, text = `m${seq}`): Message => ({
@@ -91,5 +92,51 @@ describe('web app logic', () => {
     expect(tickOf(5, detail([me, member('u_b', 5, 4), member('u_c', 5, 5)]), 'u_a')).toBe('delivered');
     expect(tickOf(5, detail([me, member('u_b', 5, 5), member('u_c', 5, 5)]), 'u_a')).toBe('read');
     expect(tickOf(5, detail([me, { ...member('u_b', 0, 0), leftAt: 3 }]), 'u_a')).toBe('sent');
+  });
+
+  it('W18: pinned chats lead (latest pin first), archived ones leave the list, muted ones draw no attention', () => {
+    const chat = (id: string, lastMessageAt: number): ConversationDetail => ({
+      conversation: {
+        id,
+        kind: 'direct',
+        name: null,
+        createdBy: 'u_a',
+        createdAt: 0,
+        lastSeq: 1,
+        lastMessageAt,
+        changeId: 0,
+      },
+      members: [],
+    });
+    const prefs = (conversationId: string, p: Partial<ChatPrefs>): ChatPrefs => ({
+      conversationId,
+      pinnedAt: null,
+      mutedUntil: null,
+      archivedAt: null,
+      changeId: 1,
+      ...p,
+    });
+    const chats = Object.fromEntries(
+      [chat('old', 1), chat('new', 9), chat('pinnedEarly', 2), chat('pinnedLate', 3), chat('shelved', 10)].map((c) => [
+        c.conversation.id,
+        c,
+      ]),
+    );
+    const all = {
+      pinnedEarly: prefs('pinnedEarly', { pinnedAt: 100 }),
+      pinnedLate: prefs('pinnedLate', { pinnedAt: 200 }),
+      shelved: prefs('shelved', { archivedAt: 50 }),
+      new: prefs('new', { mutedUntil: MUTED_FOREVER }),
+      old: prefs('old', { mutedUntil: 1_000 }),
+    };
+    const ids = (list: ConversationDetail[]) => list.map((c) => c.conversation.id);
+    expect(ids(orderedConversations(chats, all))).toEqual(['pinnedLate', 'pinnedEarly', 'new', 'old']);
+    expect(ids(orderedConversations(chats, all, { archived: true }))).toEqual(['shelved']);
+    expect(ids(orderedConversations(chats))).toEqual(['shelved', 'new', 'pinnedLate', 'pinnedEarly', 'old']);
+    // A mute that ran out is no mute.
+    expect(isMuted(all.old, 2_000)).toBe(false);
+    expect(isMuted(all.new, 2_000)).toBe(true);
+    const unread = { old: 1, new: 2, shelved: 4, pinnedLate: 8 };
+    expect(attentionCount(unread, all, 2_000)).toBe(1 + 8);
   });
 });

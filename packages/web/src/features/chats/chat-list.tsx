@@ -1,12 +1,17 @@
-import { useMemo, useState } from 'react';
+import { type ConversationDetail, MUTED_FOREVER, type UpdateChatPrefsRequest } from '@kurier/protocol';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { orderedConversations } from '../../lib/order';
 import { formatListTime } from '../../lib/format';
 import { conversationTitle, peerOf } from '../../lib/names';
+import { isArchived, isMuted, orderedConversations } from '../../lib/order';
 import { navigate } from '../../lib/router';
-import { useChat } from '../../lib/use-chat';
+import { errorCode } from '../../lib/session';
+import { useChat, useStore } from '../../lib/use-chat';
 import { Avatar } from '../../ui/avatar';
+import { BackButton } from '../../ui/back-button';
+import { errorText } from '../../ui/error-text';
 import { Icon } from '../../ui/icons';
+import { Menu, type MenuItem } from '../../ui/menu';
 import { NewChatDialog } from './new-chat-dialog';
 
 /** The sidebar: filter, new chat/group, and every conversation by latest activity. */
@@ -16,17 +21,32 @@ export function ChatList({ activeId, onSearch }: { activeId: string | null; onSe
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me);
   const ready = useChat((s) => s.ready);
-  const presence = useChat((s) => s.presence);
+  const prefs = useChat((s) => s.prefs);
   const unreadCounts = useChat((s) => s.unread);
   const [filter, setFilter] = useState('');
   const [dialog, setDialog] = useState<'direct' | 'group' | null>(null);
+  const [archive, setArchive] = useState(false);
 
   const rows = useMemo(() => {
     const needle = filter.trim().toLowerCase();
-    return orderedConversations(conversations)
+    // A filter looks through the archive too: people search by name, not by where a chat lives.
+    const list = needle
+      ? [
+          ...orderedConversations(conversations, prefs),
+          ...orderedConversations(conversations, prefs, { archived: true }),
+        ]
+      : orderedConversations(conversations, prefs, { archived: archive });
+    return list
       .map((detail) => ({ detail, title: conversationTitle(detail, users, me?.id) }))
       .filter((r) => !needle || r.title.toLowerCase().includes(needle));
-  }, [conversations, users, me, filter]);
+  }, [conversations, prefs, users, me, filter, archive]);
+  const archivedIds = Object.keys(conversations).filter((id) => isArchived(prefs[id]));
+  const archivedUnread = archivedIds.reduce((n, id) => n + (unreadCounts[id] ?? 0), 0);
+  // The last chat left the archive: back to the main list rather than an empty page.
+  const archiveEmpty = archivedIds.length === 0;
+  useEffect(() => {
+    if (archiveEmpty) setArchive(false);
+  }, [archiveEmpty]);
 
   return (
     <div className="chat-list">
@@ -77,50 +97,146 @@ export function ChatList({ activeId, onSearch }: { activeId: string | null; onSe
           }}
         />
       </div>
+      {archive && !filter ? (
+        <div className="archive-header">
+          <BackButton label={t('common.back')} onClick={() => setArchive(false)} always />
+          <h2>{t('chats.archived')}</h2>
+        </div>
+      ) : !filter && archivedIds.length > 0 ? (
+        <button type="button" className="archive-row" onClick={() => setArchive(true)}>
+          <Icon name="archive" />
+          <span className="row-main">{t('chats.archived')}</span>
+          <span className="archive-count">
+            {archivedUnread > 0 ? t('chats.unread', { count: archivedUnread }) : archivedIds.length}
+          </span>
+        </button>
+      ) : null}
       {!ready ? (
         <p className="muted pad">{t('common.loading')}</p>
       ) : rows.length === 0 ? (
-        <p className="muted pad">{filter ? t('chats.noMatches') : t('chats.empty')}</p>
+        <p className="muted pad">
+          {filter ? t('chats.noMatches') : archive ? t('chats.archiveEmpty') : t('chats.empty')}
+        </p>
       ) : (
         <ul className="conversations">
-          {rows.map(({ detail, title }) => {
-            const id = detail.conversation.id;
-            const unread = unreadCounts[id] ?? 0;
-            const peer = peerOf(detail, me?.id);
-            const at = detail.conversation.lastMessageAt ?? detail.conversation.createdAt;
-            return (
-              <li key={id}>
-                <a
-                  href={`/chats/${encodeURIComponent(id)}`}
-                  className={id === activeId ? 'conversation-row active' : 'conversation-row'}
-                  aria-current={id === activeId ? 'page' : undefined}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    navigate({ name: 'chat', id });
-                  }}
-                >
-                  <Avatar id={peer ?? id} name={title} online={peer ? presence[peer]?.online : undefined} />
-                  <span className="row-main">
-                    <span className="row-title">{title}</span>
-                    <LastMessage conversationId={id} />
-                  </span>
-                  <span className="row-meta">
-                    <time dateTime={new Date(at).toISOString()}>{formatListTime(at)}</time>
-                    {unread > 0 ? (
-                      <span className="badge">
-                        <span aria-hidden="true">{unread}</span>
-                        <span className="sr-only">{t('chats.unread', { count: unread })}</span>
-                      </span>
-                    ) : null}
-                  </span>
-                </a>
-              </li>
-            );
-          })}
+          {rows.map(({ detail, title }) => (
+            <ChatRow
+              key={detail.conversation.id}
+              detail={detail}
+              title={title}
+              active={detail.conversation.id === activeId}
+            />
+          ))}
         </ul>
       )}
       {dialog ? <NewChatDialog kind={dialog} onClose={() => setDialog(null)} /> : null}
     </div>
+  );
+}
+
+const HOUR = 3_600_000;
+
+/** One chat in the list, with its menu (the ⋯ button, or a right click): pin, mute, archive. */
+function ChatRow({ detail, title, active }: { detail: ConversationDetail; title: string; active: boolean }) {
+  const { t } = useTranslation();
+  const store = useStore();
+  const me = useChat((s) => s.me);
+  const presence = useChat((s) => s.presence);
+  const unread = useChat((s) => s.unread[detail.conversation.id] ?? 0);
+  const prefs = useChat((s) => s.prefs[detail.conversation.id]);
+  const [menu, setMenu] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const id = detail.conversation.id;
+  const peer = peerOf(detail, me?.id);
+  const at = detail.conversation.lastMessageAt ?? detail.conversation.createdAt;
+  const pinned = prefs?.pinnedAt != null;
+  const muted = isMuted(prefs);
+  const archived = isArchived(prefs);
+  const closeMenu = useCallback(() => setMenu(false), []);
+
+  const set = (patch: UpdateChatPrefsRequest) => {
+    setError(null);
+    store.setPrefs(id, patch).catch((err: unknown) => setError(errorCode(err)));
+  };
+  const items: MenuItem[] = [
+    archived
+      ? { label: t('chats.unarchive'), onSelect: () => set({ archived: false }) }
+      : pinned
+        ? { label: t('chats.unpin'), onSelect: () => set({ pinned: false }) }
+        : { label: t('chats.pin'), onSelect: () => set({ pinned: true }) },
+    ...(muted
+      ? [{ label: t('chats.unmute'), onSelect: () => set({ mutedUntil: null }) }]
+      : [
+          { label: t('chats.mute8h'), onSelect: () => set({ mutedUntil: Date.now() + 8 * HOUR }) },
+          { label: t('chats.muteWeek'), onSelect: () => set({ mutedUntil: Date.now() + 7 * 24 * HOUR }) },
+          { label: t('chats.muteAlways'), onSelect: () => set({ mutedUntil: MUTED_FOREVER }) },
+        ]),
+    ...(archived ? [] : [{ label: t('chats.archive'), onSelect: () => set({ archived: true }) }]),
+  ];
+
+  return (
+    <li
+      className={menu ? 'chat-row menu-open' : 'chat-row'}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        setMenu(true);
+      }}
+    >
+      <a
+        href={`/chats/${encodeURIComponent(id)}`}
+        className={active ? 'conversation-row active' : 'conversation-row'}
+        aria-current={active ? 'page' : undefined}
+        onClick={(e) => {
+          e.preventDefault();
+          navigate({ name: 'chat', id });
+        }}
+      >
+        <Avatar id={peer ?? id} name={title} online={peer ? presence[peer]?.online : undefined} />
+        <span className="row-main">
+          <span className="row-title">{title}</span>
+          <LastMessage conversationId={id} />
+        </span>
+        <span className="row-meta">
+          <time dateTime={new Date(at).toISOString()}>{formatListTime(at)}</time>
+          <span className="row-flags">
+            {muted ? (
+              <span className="row-flag" title={t('chats.muted')}>
+                <Icon name="bellOff" size={14} />
+                <span className="sr-only">{t('chats.muted')}</span>
+              </span>
+            ) : null}
+            {pinned ? (
+              <span className="row-flag" title={t('chats.pinned')}>
+                <Icon name="pin" size={14} />
+                <span className="sr-only">{t('chats.pinned')}</span>
+              </span>
+            ) : null}
+            {unread > 0 ? (
+              <span className={muted ? 'badge badge-quiet' : 'badge'}>
+                <span aria-hidden="true">{unread}</span>
+                <span className="sr-only">{t('chats.unread', { count: unread })}</span>
+              </span>
+            ) : null}
+          </span>
+        </span>
+      </a>
+      <button
+        type="button"
+        className="icon-button row-menu-button"
+        aria-label={t('chats.options', { title })}
+        aria-haspopup="menu"
+        aria-expanded={menu}
+        onClick={() => setMenu((open) => !open)}
+      >
+        <Icon name="more" size={18} />
+      </button>
+      {menu ? <Menu label={t('chats.options', { title })} items={items} onClose={closeMenu} /> : null}
+      {error ? (
+        <p className="row-error" role="alert">
+          {errorText(t, error)}
+        </p>
+      ) : null}
+    </li>
   );
 }
 
