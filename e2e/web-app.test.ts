@@ -263,6 +263,45 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     await expect.poll(() => ben.title()).toBe('Kurier');
   });
 
+  it('W19: desktop notifications while the window is hidden, none from muted chats', async () => {
+    await benCtx.grantPermissions(['notifications'], { origin: server.url });
+    const hidden = await benCtx.newPage();
+    hidden.on('pageerror', (e) => errors.push(e.message));
+    // A window in the background: the page reports itself hidden, and a spy records what the
+    // app shows through the real Notification API.
+    await hidden.addInitScript(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      localStorage.setItem('kurier:notifications', 'on');
+      const shown: { title: string; body: string | undefined }[] = [];
+      const Real = window.Notification;
+      class Recorded extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          shown.push({ title, body: options?.body });
+        }
+      }
+      Object.assign(window, { Notification: Recorded, shown });
+    });
+    await hidden.goto(`${server.url}/`);
+    const groupRow = hidden.locator('.chat-row', { hasText: 'Projekt Nord' });
+    await groupRow.click({ button: 'right' });
+    await hidden.getByRole('menuitem', { name: 'Mute for 8 hours' }).click();
+    await groupRow.getByText('Muted').waitFor();
+
+    await send(anna, 'Stumm im Projekt');
+    await anna.locator('.chat-row', { hasText: 'Ben Weber' }).getByRole('link').click();
+    await send(anna, 'Direkt an Ben');
+    const shown = () => hidden.evaluate(() => (window as unknown as { shown: unknown[] }).shown);
+    // Changes arrive in commit order: once the direct message is shown, the group one was seen.
+    await expect.poll(shown).toEqual([{ title: 'Anna Schmidt', body: 'Direkt an Ben' }]);
+
+    await groupRow.click({ button: 'right' });
+    await hidden.getByRole('menuitem', { name: 'Unmute' }).click();
+    await hidden.close();
+    await anna.locator('.chat-row', { hasText: 'Projekt Nord' }).getByRole('link').click();
+  });
+
   it('W6: text is never HTML, and no page threw', async () => {
     await send(anna, '<img src=x onerror="window.__pwned=1"><b>fett</b>');
     await chat(ben).getByText('<b>fett</b>', { exact: false }).waitFor();
