@@ -7,6 +7,16 @@ export interface ScrollResult {
   framesOver50ms: number;
   worstFrameMs: number;
   reachedFirst: boolean;
+  /**
+   * The long frames as Chromium's Long Animation Frames API saw them: how long, how much of it
+   * was script (and which callbacks), how much style and layout. Empty where the API is missing.
+   */
+  longFrames: {
+    ms: number;
+    scriptMs: number;
+    renderMs: number;
+    scripts: string[];
+  }[];
 }
 
 // Up by a screen per frame until the top stays the top (no older page arrives any more), timing
@@ -16,6 +26,12 @@ export const SCROLL_SCRIPT = `(async () => {
   const frames = [];
   let last = performance.now();
   let running = true;
+  const loaf = [];
+  let observer = null;
+  if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+    observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.duration > 50) loaf.push(e); });
+    observer.observe({ type: 'long-animation-frame' });
+  }
   const tick = (now) => { frames.push(now - last); last = now; if (running) requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   const start = performance.now();
@@ -26,7 +42,17 @@ export const SCROLL_SCRIPT = `(async () => {
     stillAtTop = el.scrollTop === 0 ? stillAtTop + 1 : 0;
   }
   running = false;
+  observer?.disconnect();
   return {
+    longFrames: loaf.map((e) => ({
+      ms: Math.round(e.duration),
+      scriptMs: Math.round(e.scripts.reduce((n, s) => n + s.duration, 0)),
+      renderMs: Math.round(e.startTime + e.duration - (e.renderStart || e.startTime + e.duration)),
+      scripts: e.scripts
+        .filter((s) => s.duration >= 5)
+        .map((s) => s.invokerType + ' ' + s.invoker + ' ' + Math.round(s.duration) + 'ms'
+          + (s.forcedStyleAndLayoutDuration ? ' (forced layout ' + Math.round(s.forcedStyleAndLayoutDuration) + 'ms)' : '')),
+    })),
     seconds: Math.round(performance.now() - start) / 1000,
     frames: frames.length,
     framesOver50ms: frames.filter((f) => f > 50).length,

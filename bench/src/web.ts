@@ -18,7 +18,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const quick = process.argv.includes('--quick');
 const CONVERSATIONS = 500;
 const MESSAGES = quick ? 2_000 : 10_000;
-const _PASSWORD = 'correct horse battery staple';
+/** `--only=list` or `--only=scroll` runs one browser scenario (the bundle size is always shown). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 execFileSync(process.execPath, [join(ROOT, 'packages/web/scripts/ensure-built.mjs')], { stdio: 'inherit' });
 const lines: unknown[] = [];
@@ -46,8 +47,8 @@ let browser: Browser | null = null;
 try {
   const { token, userId, bigChat } = await seed(base);
   browser = await launchBrowser();
-  emit(await chatList(browser, { base, baselineUrl, token, userId }));
-  emit(await scrollHistory(browser, { base, baselineUrl, token, userId, bigChat }));
+  if (!only || only === 'list') emit(await chatList(browser, { base, baselineUrl, token, userId }));
+  if (!only || only === 'scroll') emit(await scrollHistory(browser, { base, baselineUrl, token, userId, bigChat }));
 } finally {
   await browser?.close();
   baseline.close();
@@ -154,8 +155,20 @@ async function scrollHistory(
     await page.goto(url);
     await page.waitForSelector('[data-testid="message-list"] .row, .baseline-list .row', { timeout: 30_000 });
     await page.waitForTimeout(500);
+    const profileDir = process.env.KURIER_BENCH_PROFILE;
+    const cdp = profileDir && url.startsWith(o.base) ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
-    return page.evaluate(SCROLL_SCRIPT) as Promise<ScrollResult>;
+    const result = (await page.evaluate(SCROLL_SCRIPT)) as ScrollResult;
+    if (cdp && profileDir) {
+      const { profile } = await cdp.send('Profiler.stop');
+      mkdirSync(profileDir, { recursive: true });
+      writeFileSync(join(profileDir, 'web-scroll.cpuprofile'), JSON.stringify(profile));
+    }
+    return result;
   };
   const page = await loggedInPage(b, o);
   const k = await run(page, `${o.base}/chats/${o.bigChat}`);

@@ -2,9 +2,29 @@ import i18n from './i18n';
 
 const locale = () => (i18n.language === 'de' ? 'de-DE' : 'en-GB');
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one (locale data lookup),
+// and every message row shows a time: one formatter per locale and style, built once.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(style: 'time' | 'day' | 'dayYear' | 'weekday' | 'date'): Intl.DateTimeFormat {
+  const key = `${locale()}:${style}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale(), FORMATS[style]);
+    formatters.set(key, f);
+  }
+  return f;
+}
+const FORMATS: Record<string, Intl.DateTimeFormatOptions> = {
+  time: { hour: '2-digit', minute: '2-digit' },
+  day: { weekday: 'short', day: 'numeric', month: 'short' },
+  dayYear: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' },
+  weekday: { weekday: 'short' },
+  date: { day: '2-digit', month: '2-digit', year: '2-digit' },
+};
+
 /** 14:05 */
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(ms);
+  return formatter('time').format(ms);
 }
 
 /** Today / Yesterday / Mon 3 Nov / 3 Nov 2025, for day separators. */
@@ -14,19 +34,14 @@ export function formatDay(ms: number, now = Date.now()): string {
   if (day === today) return i18n.t('time.today');
   if (day === today - 86_400_000) return i18n.t('time.yesterday');
   const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(locale(), {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    ...(sameYear ? {} : { year: 'numeric' }),
-  }).format(ms);
+  return formatter(sameYear ? 'day' : 'dayYear').format(ms);
 }
 
 /** The chat list's time column: a time today, a weekday this week, a date before. */
 export function formatListTime(ms: number, now = Date.now()): string {
   if (startOfDay(ms) === startOfDay(now)) return formatTime(ms);
-  if (now - ms < 6 * 86_400_000) return new Intl.DateTimeFormat(locale(), { weekday: 'short' }).format(ms);
-  return new Intl.DateTimeFormat(locale(), { day: '2-digit', month: '2-digit', year: '2-digit' }).format(ms);
+  if (now - ms < 6 * 86_400_000) return formatter('weekday').format(ms);
+  return formatter('date').format(ms);
 }
 
 /** "last seen today at 14:05" in the reader's language. */

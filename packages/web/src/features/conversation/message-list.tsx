@@ -13,6 +13,7 @@ type Row =
   | { key: string; kind: 'pending'; entry: PendingMessage; day: string | null };
 
 const EMPTY: Message[] = [];
+const estimateRowSize = () => 64;
 const NEAR_BOTTOM_PX = 80;
 
 /**
@@ -40,18 +41,26 @@ export function MessageList({
   const [atBottom, setAtBottom] = useState(true);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const positioned = useRef(false);
-  const prepend = useRef<{ height: number; top: number } | null>(null);
+  const prepend = useRef<{ total: number } | null>(null);
+  /** The scroll position as of the last scroll event: reading it later could force a layout. */
+  const scrollTop = useRef(0);
 
   const rows = useMemo(
     () => buildRows({ messages, pending: pendingAll, conversationId: id, firstUnreadSeq }),
     [messages, pendingAll, id, firstUnreadSeq],
   );
+  // A new getItemKey makes the virtualizer recompute every row's position (10,000 when scrolled
+  // far back): it must change with the rows only, not on each render while scrolling.
+  const getItemKey = useCallback((i: number) => rows[i]?.key ?? i, [rows]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parentRef.current,
-    estimateSize: () => 64,
-    getItemKey: (i) => rows[i]?.key ?? i,
+    estimateSize: estimateRowSize,
+    getItemKey,
     overscan: 12,
+    // Rows for a new scroll position render in React's next task instead of inside the scroll
+    // event, so a scroll step and an arriving history page do not share one long frame.
+    useFlushSync: false,
   });
 
   // First paint: at the first unread message if there is one, else at the bottom.
@@ -62,14 +71,20 @@ export function MessageList({
     virtualizer.scrollToIndex(unread >= 0 ? unread : rows.length - 1, { align: unread >= 0 ? 'start' : 'end' });
   }, [rows, hasMore, virtualizer]);
 
-  // Older page prepended: keep the same message under the reader's eyes.
+  // Older page prepended: keep the same message under the reader's eyes. The shift is the
+  // virtualizer's new total height minus the old one (no DOM read, so no forced layout); rows
+  // measured later correct themselves through the virtualizer's own scroll adjustment.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each new set of rows
   useLayoutEffect(() => {
     const el = parentRef.current;
     const before = prepend.current;
     if (!el || !before) return;
     prepend.current = null;
-    el.scrollTop = before.top + (el.scrollHeight - before.height);
+    const shift = virtualizer.getTotalSize() - before.total;
+    if (shift > 0) {
+      scrollTop.current += shift;
+      el.scrollTop = scrollTop.current;
+    }
   }, [rows]);
 
   // New rows at the end: follow them if the reader was at the bottom, or if they are mine.
@@ -94,7 +109,7 @@ export function MessageList({
     const el = parentRef.current;
     if (!el || loadingOlder || !hasMore) return;
     setLoadingOlder(true);
-    prepend.current = { height: el.scrollHeight, top: el.scrollTop };
+    prepend.current = { total: virtualizer.getTotalSize() };
     try {
       await store.loadHistory(id, true);
     } catch {
@@ -102,13 +117,15 @@ export function MessageList({
     } finally {
       setLoadingOlder(false);
     }
-  }, [store, id, loadingOlder, hasMore]);
+  }, [store, id, loadingOlder, hasMore, virtualizer]);
 
   const onScroll = () => {
     const el = parentRef.current;
     if (!el) return;
+    scrollTop.current = el.scrollTop;
     setAtBottom(el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX);
-    if (el.scrollTop < 300 && positioned.current) void loadOlder();
+    // Three screens ahead: the next page is usually there before the reader reaches the top.
+    if (el.scrollTop < el.clientHeight * 3 && positioned.current) void loadOlder();
   };
 
   useMarkRead(detail, atBottom && rows.length > 0);

@@ -1,0 +1,91 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchBrowser } from '../test/browser.js';
+import { createOwner, createUser, type TestUser } from '../test/factories.js';
+import { startServer, type TestServer } from '../test/harness.js';
+
+const MESSAGES = 450;
+
+/** Sequence numbers of the messages at least partly inside the visible history. */
+function visibleSeqs(page: Page): Promise<number[]> {
+  return page.getByTestId('message-list').evaluate((list) => {
+    const box = list.getBoundingClientRect();
+    return [...list.querySelectorAll<HTMLElement>('[data-seq]')]
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.bottom > box.top && r.top < box.bottom;
+      })
+      .map((el) => Number(el.dataset.seq));
+  });
+}
+
+describe.skipIf(!browserAvailable())('web app: long history', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let anna: TestUser;
+  let chatId: string;
+
+  beforeAll(async () => {
+    server = await startServer();
+    anna = await createOwner(server, 'anna');
+    const ben = await createUser(server, anna, 'ben');
+    chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
+    await ben.client.connect();
+    for (let i = 0; i < MESSAGES; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, k) => ben.client.send(chatId, `Nachricht ${i + k + 1}`)));
+    }
+    ben.client.close();
+    // Anna has read it all: the chat opens at its newest message.
+    await anna.client.connect();
+    await anna.client.markRead(chatId, MESSAGES);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    anna?.client.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('W20: scrolling back loads older pages above the reader without moving what they read, down to the first message', async () => {
+    const ctx = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+    await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
+      token: anna.token,
+      userId: anna.id,
+    });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/chats/${chatId}`);
+    page.setDefaultTimeout(8_000);
+    const list = page.getByTestId('message-list');
+    await list.getByText(`Nachricht ${MESSAGES}`, { exact: true }).waitFor();
+    expect(Math.max(...(await visibleSeqs(page)))).toBeGreaterThanOrEqual(MESSAGES);
+
+    // Up a screen at a time. Whenever an older page lands, the messages on screen must stay.
+    let pages = 0;
+    for (let step = 0; step < 200; step++) {
+      const before = await visibleSeqs(page);
+      const height = await list.evaluate((el) => el.scrollHeight);
+      await list.evaluate((el) => {
+        el.scrollTop -= el.clientHeight;
+      });
+      await page.waitForTimeout(60);
+      if ((await list.evaluate((el) => el.scrollHeight)) > height + 1000) {
+        pages++;
+        const after = await visibleSeqs(page);
+        // One screen up from where we were: what we see now is just above what we saw before.
+        expect(Math.max(...after)).toBeGreaterThan(Math.min(...before) - 40);
+        expect(Math.min(...after)).toBeLessThanOrEqual(Math.min(...before));
+      }
+      if (
+        (await page.getByText('This is the beginning of the chat.').count()) > 0 &&
+        (await list.evaluate((el) => el.scrollTop)) === 0
+      )
+        break;
+    }
+    expect(pages).toBeGreaterThanOrEqual(1);
+    await list.getByText('Nachricht 1', { exact: true }).waitFor();
+    const seqs = await visibleSeqs(page);
+    expect(Math.min(...seqs)).toBe(1);
+    await ctx.close();
+  });
+});
