@@ -2,6 +2,7 @@ import {
   type AuthResponse,
   type Change,
   type ChatPrefs,
+  type ClientFrame,
   type Conversation,
   type ConversationDetail,
   type ConversationSummary,
@@ -176,11 +177,11 @@ export class KurierClient extends Emitter<ClientEvents> {
   /** The chat list: every conversation with its newest message and unread count, newest first. */
   conversations = async (): Promise<ConversationSummary[]> =>
     (await this.request<{ conversations: ConversationSummary[] }>('GET', '/api/v1/conversations')).conversations;
-  createConversation = (input: CreateConversationRequest) =>
+  createConversation = (input: CreateConversationRequest): Promise<ConversationDetail> =>
     this.request<ConversationDetail>('POST', '/api/v1/conversations', input);
-  addMembers = (conversationId: string, userIds: string[]) =>
+  addMembers = (conversationId: string, userIds: string[]): Promise<ConversationDetail> =>
     this.request<ConversationDetail>('POST', `/api/v1/conversations/${enc(conversationId)}/members`, { userIds });
-  removeMember = (conversationId: string, userId: string) =>
+  removeMember = (conversationId: string, userId: string): Promise<ConversationDetail> =>
     this.request<ConversationDetail>('DELETE', `/api/v1/conversations/${enc(conversationId)}/members/${enc(userId)}`);
   /**
    * Pins, mutes or archives a chat for this user; every device of theirs gets a `prefs` event.
@@ -192,15 +193,15 @@ export class KurierClient extends Emitter<ClientEvents> {
   setChatPrefs = async (conversationId: string, patch: UpdateChatPrefsRequest): Promise<ChatPrefs> =>
     (await this.request<{ prefs: ChatPrefs }>('PATCH', `/api/v1/conversations/${enc(conversationId)}/prefs`, patch))
       .prefs;
-  rename = (conversationId: string, name: string) =>
+  rename = (conversationId: string, name: string): Promise<ConversationDetail> =>
     this.request<ConversationDetail>('PATCH', `/api/v1/conversations/${enc(conversationId)}`, { name });
-  history = (conversationId: string, opts: { before?: number; limit?: number } = {}) => {
+  history = (conversationId: string, opts: { before?: number; limit?: number } = {}): Promise<HistoryPage> => {
     const q = new URLSearchParams();
     if (opts.before !== undefined) q.set('before', String(opts.before));
     if (opts.limit !== undefined) q.set('limit', String(opts.limit));
     return this.request<HistoryPage>('GET', `/api/v1/conversations/${enc(conversationId)}/messages?${q}`);
   };
-  search = (query: string, conversationId?: string) => {
+  search = (query: string, conversationId?: string): Promise<SearchResult> => {
     const q = new URLSearchParams({ q: query });
     if (conversationId) q.set('conversationId', conversationId);
     return this.request<SearchResult>('GET', `/api/v1/search?${q}`);
@@ -353,7 +354,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   }
 
   /** Sends any frame (tests of the protocol). */
-  sendRaw(data: Parameters<Connection['send']>[0]): boolean {
+  sendRaw(data: ClientFrame): boolean {
     return this.#connection?.send(data) ?? false;
   }
 

@@ -8,6 +8,7 @@
  */
 export { type ClientEvents, KurierClient, newClientMsgId } from './client.js';
 export type { ConnectionState } from './connection.js';
+export { Emitter } from './emitter.js';
 export { KurierApiError } from './errors.js';
 export type { UploadOptions } from './media.js';
 export {
