@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { accountsRoutes } from './accounts/routes.js';
 import { type AccountsService, accountsService } from './accounts/service.js';
 import type { Config } from './config.js';
@@ -73,9 +73,37 @@ export async function buildApp(config: Config): Promise<KurierApp> {
 
   const bus = new Bus();
   bus.setMaxListeners(50);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // How well group commit works shows in these: items per batch, and the time each costs.
+  const batchItems = new Histogram({
+    name: 'kurier_writer_batch_items',
+    help: 'Items committed per group-commit batch, by kind',
+    labelNames: ['kind'],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+    registers: [registry],
+  });
+  const batchSeconds = new Histogram({
+    name: 'kurier_writer_transaction_seconds',
+    help: 'Duration of a group-commit transaction, by kind',
+    labelNames: ['kind'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [registry],
+  });
+  const syncSeconds = new Histogram({
+    name: 'kurier_writer_fsync_seconds',
+    help: 'Duration of the fsync that makes commits durable (SQLite)',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [registry],
+  });
   const writer = new Writer(db, {
     ...(database.sync ? { sync: database.sync } : {}),
     onPublishError: (err) => app.log.error({ err }, 'publishing a committed change failed'),
+    onBatch: (kind, items, seconds) => {
+      batchItems.observe({ kind }, items);
+      batchSeconds.observe({ kind }, seconds);
+    },
+    onSync: (seconds) => syncSeconds.observe(seconds),
   });
   const accounts = accountsService({
     db,
@@ -108,8 +136,6 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   const sync = syncService({ db, messages });
   const hub = new Hub(bus);
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'kurier_ws_connections',
     help: 'Open authenticated WebSocket connections',

@@ -32,6 +32,10 @@ export interface WriterOptions {
    */
   sync?: () => Promise<void>;
   onPublishError?: (err: unknown) => void;
+  /** Observes each committed batch: its kind, item count and transaction time (for /metrics). */
+  onBatch?: (kind: string, items: number, seconds: number) => void;
+  /** Observes each fsync and how long it took (for /metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 const MAX_BATCH = 2_000;
@@ -50,6 +54,8 @@ export class Writer {
   readonly #handlers = new Map<string, BatchHandler<unknown, unknown>>();
   readonly #sync: (() => Promise<void>) | undefined;
   readonly #onPublishError: (err: unknown) => void;
+  readonly #onBatch: NonNullable<WriterOptions['onBatch']>;
+  readonly #onSync: NonNullable<WriterOptions['onSync']>;
   #queue: Job[] = [];
   #running = false;
   #pipeline: Promise<void> = Promise.resolve();
@@ -60,6 +66,8 @@ export class Writer {
     this.#db = db;
     this.#sync = options.sync;
     this.#onPublishError = options.onPublishError ?? (() => {});
+    this.#onBatch = options.onBatch ?? (() => {});
+    this.#onSync = options.onSync ?? (() => {});
   }
 
   /** Registers the handler for a batch kind. */
@@ -140,6 +148,7 @@ export class Writer {
       return;
     }
     let out: Awaited<ReturnType<typeof handler>>;
+    const started = performance.now();
     try {
       out = await this.#db.transaction().execute((trx) =>
         handler(
@@ -156,6 +165,7 @@ export class Writer {
       for (const job of jobs) await this.#runBatch([job]);
       return;
     }
+    this.#onBatch(first.key, jobs.length, (performance.now() - started) / 1000);
     const settles = out.results.map((r, i) => () => {
       const settle = jobs[i]?.settle;
       if (r.ok) settle?.resolve(r.value);
@@ -188,7 +198,9 @@ export class Writer {
     if (!this.#sync || this.#durable >= epoch) return;
     // Everything committed before this fsync starts is covered by it.
     const covers = this.#committed;
+    const started = performance.now();
     await this.#sync();
+    this.#onSync((performance.now() - started) / 1000);
     this.#durable = Math.max(this.#durable, covers);
   }
 

@@ -133,9 +133,17 @@ describe('operations endpoints', () => {
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', database: 'sqlite' });
     const socket = await rawSocket(server, anna.token);
+    const ben = await createUser(server, anna, 'ben');
+    const chat = await anna.client.createConversation({ kind: 'direct', userId: ben.id });
+    socket.send({ type: 'send', id: 's', conversationId: chat.conversation.id, clientMsgId: 'm-1', text: 'Hallo' });
+    await socket.next('ack');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/kurier_ws_connections 1/);
     expect(metrics).toMatch(/process_resident_memory_bytes/);
+    // Group commit is observable: the send's batch, its transaction time and the fsync.
+    expect(metrics).toMatch(/kurier_writer_batch_items_count\{kind="send"\} 1/);
+    expect(metrics).toMatch(/kurier_writer_transaction_seconds_count\{kind="send"\} 1/);
+    expect(metrics).toMatch(/kurier_writer_fsync_seconds_count [1-9]/);
     socket.ws.close();
   });
 
