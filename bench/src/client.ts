@@ -30,7 +30,7 @@ export class BenchClient {
   static async connect(
     url: string,
     token: string,
-    opts: { cursor?: number; onFrame?: (frame: Frame) => void } = {},
+    opts: { cursor?: number; onFrame?: (frame: Frame, raw: string) => void } = {},
   ): Promise<BenchClient> {
     const { cursor } = opts;
     const ws = new WebSocket(url);

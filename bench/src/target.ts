@@ -56,6 +56,26 @@ export class Target {
     return `ws://127.0.0.1:${this.#port}/ws`;
   }
 
+  /**
+   * Kurier only: the writer's group-commit figures from /metrics since start (batches, items per
+   * batch, transaction and fsync time), to explain a scenario's result.
+   */
+  async writerStats(): Promise<Record<string, number>> {
+    if (this.kind !== 'kurier') return {};
+    const text = await (await fetch(`http://127.0.0.1:${this.#port}/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+    const batches = value('kurier_writer_batch_items_count\\{kind="send"\\}');
+    const syncs = value('kurier_writer_fsync_seconds_count');
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      sendBatches: batches,
+      itemsPerBatch: round(value('kurier_writer_batch_items_sum\\{kind="send"\\}') / (batches || 1)),
+      transactionMs: round((value('kurier_writer_transaction_seconds_sum\\{kind="send"\\}') * 1000) / (batches || 1)),
+      fsyncMs: round((value('kurier_writer_fsync_seconds_sum') * 1000) / (syncs || 1)),
+    };
+  }
+
   /** Creates users, devices and conversations on the server. */
   async provision(request: ProvisionRequest): Promise<Provisioned> {
     this.#process.send({ type: 'provision', request });

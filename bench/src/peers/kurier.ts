@@ -1,0 +1,133 @@
+import { BenchClient, countMessages, isAck } from '../client.js';
+import { Target, type TargetKind } from '../target.js';
+import type { PeerClient, PeerSetup, PeerSystem, PeerWorld } from './system.js';
+
+/**
+ * Kurier (durable: acknowledged and delivered only after an fsync'd group commit, SQLite WAL) or
+ * the plain-ws relay (no storage), each in its own process as in `npm run bench`. Both speak
+ * Kurier's protocol, so one thin client drives them.
+ */
+export function kurierSystem(kind: TargetKind): PeerSystem {
+  let target: Target | null = null;
+  const running = () => {
+    if (!target) throw new Error(`${kind} is not started`);
+    return target;
+  };
+  return {
+    name: kind === 'kurier' ? 'kurier' : 'plain-ws',
+    description:
+      kind === 'kurier'
+        ? 'Kurier, SQLite WAL, ack and delivery after an fsync’d group commit, session tokens, WebSocket'
+        : 'minimal relay on plain `ws`: token lookup, no validation, no storage',
+    storesOffline: kind === 'kurier',
+    async start() {
+      target = await Target.start(kind);
+    },
+    async stop() {
+      await target?.stop();
+      target = null;
+    },
+    rss: async () => (await running().memory()).rss,
+    diagnostics: () => running().writerStats(),
+    async setup(setup: PeerSetup): Promise<PeerWorld> {
+      const t = running();
+      // Idle connections need sessions, not people: 5,000 scrypt hashes would take minutes, so
+      // they are 500 accounts with 10 devices each. The server restarts afterwards, because
+      // scrypt's freed 16 MiB buffers stay in malloc's arenas and would hide the sockets' cost.
+      const idle = setup.pairs.length === 0 && setup.groups.length === 0 && setup.users > 100;
+      const devices = idle ? 10 : 1;
+      const provisioned = await t.provision({
+        users: Math.ceil(setup.users / devices),
+        devicesPerUser: devices,
+        conversations: [
+          ...setup.pairs.map((members) => ({ members })),
+          ...setup.groups.map((members) => ({ members })),
+        ],
+      });
+      if (idle) await t.restart();
+      // A device that reconnects resumes from where it left: its cursor at the last close.
+      const cursors = new Map<number, number>();
+      return {
+        pairAddress: provisioned.conversationIds.slice(0, setup.pairs.length),
+        groupAddress: provisioned.conversationIds.slice(setup.pairs.length),
+        async connect(user, opts = {}) {
+          const token = provisioned.tokens[Math.floor(user / devices)]?.[user % devices] as string;
+          const resume = opts.persistent ? cursors.get(user) : undefined;
+          const peer = new KurierPeer((cursor) => {
+            if (opts.persistent) cursors.set(user, cursor);
+          });
+          if (opts.onCount) peer.onCount = opts.onCount;
+          // Catch-up frames can share a read with the welcome: the handler is in place before it.
+          const onFrame = (_f: unknown, raw: string) => peer.handle(raw);
+          const client = await BenchClient.connect(t.url, token, {
+            onFrame,
+            ...(resume !== undefined ? { cursor: resume } : {}),
+          });
+          peer.attach(client);
+          return peer;
+        },
+      };
+    },
+  };
+}
+
+/** A Kurier protocol client as a PeerClient: counts message changes, tracks acks for flush. */
+class KurierPeer implements PeerClient {
+  onCount: (n: number) => void = () => {};
+  onBody: ((body: string) => void) | null = null;
+  #client: BenchClient | null = null;
+  #sent = 0;
+  #acked = 0;
+  #cursor = 0;
+  readonly #waiting: { until: number; resolve: () => void }[] = [];
+  readonly #onClose: (cursor: number) => void;
+
+  constructor(onClose: (cursor: number) => void) {
+    this.#onClose = onClose;
+  }
+
+  attach(client: BenchClient): void {
+    this.#client = client;
+    this.#cursor = Math.max(this.#cursor, client.cursor);
+    client.onRaw = (raw) => this.handle(raw);
+  }
+
+  send(to: string, body: string): void {
+    this.#sent++;
+    this.#client?.send(to, body);
+  }
+
+  flush(): Promise<void> {
+    if (this.#acked >= this.#sent) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ until: this.#sent, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.#onClose(this.#cursor);
+    this.#client?.close();
+  }
+
+  handle(raw: string): void {
+    if (isAck(raw)) {
+      this.#acked++;
+      for (let i = this.#waiting.length - 1; i >= 0; i--) {
+        const w = this.#waiting[i];
+        if (w && this.#acked >= w.until) {
+          this.#waiting.splice(i, 1);
+          w.resolve();
+        }
+      }
+      return;
+    }
+    const n = countMessages(raw);
+    if (n === 0) return;
+    // The frame's cursor comes after its changes; message objects carry no "cursor" key.
+    const at = raw.lastIndexOf('"cursor":');
+    if (at !== -1) this.#cursor = Math.max(this.#cursor, Number.parseInt(raw.slice(at + 9), 10));
+    if (this.onBody) {
+      const frame = JSON.parse(raw) as { changes: { kind: string; message?: { text: string } }[] };
+      for (const c of frame.changes) if (c.kind === 'message' && c.message) this.onBody(c.message.text);
+    }
+    this.onCount(n);
+  }
+}

@@ -1,0 +1,171 @@
+// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1]`:
+// Kurier against Mosquitto (QoS 0 and 1), ejabberd and the plain-ws relay on this machine, in
+// this run, with one load generator. Each system is started fresh for each repetition of each
+// scenario and stopped afterwards, also when the run is interrupted. Prints a table and JSON
+// lines, writes bench/results/peers-latest.json and docs/benchmarks/peers.png.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { renderChart } from './chart.js';
+import { ejabberdSystem } from './ejabberd.js';
+import { kurierSystem } from './kurier.js';
+import { mosquittoSystem } from './mosquitto.js';
+import { fanout, idle, latency, offline, type PeerMetrics, type PeerOptions, throughput } from './scenarios.js';
+import type { PeerSystem } from './system.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const opts: PeerOptions = { quick: process.argv.includes('--quick') };
+const arg = (name: string) =>
+  process.argv
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
+const REPETITIONS = opts.quick ? 1 : 3;
+
+interface Scenario {
+  name: string;
+  run: (system: PeerSystem, o: PeerOptions) => Promise<PeerMetrics>;
+  /** The figure the table and the chart show. */
+  headline: string;
+  unit: string;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'throughput', run: throughput, headline: 'messagesPerSecond', unit: 'msg/s' },
+  { name: 'latency', run: latency, headline: 'p99Ms', unit: 'ms p99' },
+  { name: 'fanout', run: fanout, headline: 'deliveriesPerSecond', unit: 'deliveries/s' },
+  { name: 'idle', run: idle, headline: 'bytesPerConnection', unit: 'bytes/conn' },
+  { name: 'offline', run: offline, headline: 'allReceivedMs', unit: 'ms' },
+];
+
+ensurePackages();
+const systems: PeerSystem[] = [
+  kurierSystem('kurier'),
+  mosquittoSystem(1),
+  mosquittoSystem(0),
+  ejabberdSystem(),
+  kurierSystem('baseline'),
+].filter((s) => !arg('systems') || arg('systems')?.includes(s.name));
+
+// Whatever happens, nothing we started outlives the run.
+let current: PeerSystem | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\n${signal}: stopping ${current?.name ?? 'nothing'} …\n`);
+    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+const results: {
+  scenario: string;
+  system: string;
+  runs: PeerMetrics[];
+  median: PeerMetrics;
+  diagnostics?: Record<string, number>[];
+}[] = [];
+try {
+  for (const scenario of SCENARIOS) {
+    if (arg('only') && !arg('only')?.includes(scenario.name)) continue;
+    for (const system of systems) {
+      const runs: PeerMetrics[] = [];
+      const diagnostics: Record<string, number>[] = [];
+      for (let r = 0; r < REPETITIONS; r++) {
+        current = system;
+        await system.start();
+        try {
+          runs.push(await scenario.run(system, opts));
+          const found = system.diagnostics ? await system.diagnostics() : {};
+          if (Object.keys(found).length > 0) diagnostics.push(found);
+        } finally {
+          await system.stop();
+          current = null;
+        }
+      }
+      const line = {
+        scenario: scenario.name,
+        system: system.name,
+        runs,
+        median: median(runs),
+        ...(diagnostics.length > 0 ? { diagnostics } : {}),
+      };
+      results.push(line);
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    }
+  }
+} finally {
+  await current?.stop();
+}
+
+const table = renderTable();
+process.stdout.write(`\n${table}\n`);
+const meta = {
+  date: new Date().toISOString(),
+  quick: opts.quick,
+  repetitions: REPETITIONS,
+  cpus: cpus().length,
+  node: process.version,
+  systems: Object.fromEntries(systems.map((s) => [s.name, s.description])),
+};
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench', 'results', 'peers-latest.json'), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+if (!opts.quick && !arg('only') && !arg('systems')) {
+  mkdirSync(join(ROOT, 'docs', 'benchmarks'), { recursive: true });
+  await renderChart(
+    join(ROOT, 'docs', 'benchmarks', 'peers.png'),
+    SCENARIOS.map((s) => ({
+      title: `${s.name} (${s.unit})`,
+      bars: results
+        .filter((r) => r.scenario === s.name && r.median)
+        .map((r) => ({ label: r.system, value: r.median?.[s.headline] ?? 0 })),
+    })),
+  );
+}
+process.exit(0);
+
+/** Per metric, the median over the repetitions. */
+function median(runs: PeerMetrics[]): PeerMetrics {
+  const done = runs.filter((r): r is Record<string, number> => r !== null);
+  const first = done[0];
+  if (!first) return null;
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(first)) {
+    const values = done.map((r) => r[key] ?? 0).sort((a, b) => a - b);
+    out[key] = values[Math.floor(values.length / 2)] ?? 0;
+  }
+  return out;
+}
+
+function renderTable(): string {
+  const names = systems.map((s) => s.name);
+  const rows = SCENARIOS.filter((s) => results.some((r) => r.scenario === s.name)).map((s) => [
+    `${s.name} (${s.unit})`,
+    ...names.map((n) => {
+      const m = results.find((r) => r.scenario === s.name && r.system === n)?.median;
+      return m ? String(m[s.headline]) : '—';
+    }),
+  ]);
+  const header = ['scenario', ...names];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** Installs Mosquitto and ejabberd from Debian when they are missing (root only). */
+function ensurePackages(): void {
+  const missing = [
+    ['mosquitto', '/usr/sbin/mosquitto'],
+    ['ejabberd', '/usr/sbin/ejabberdctl'],
+  ].filter(([, bin]) => !existsSync(bin as string));
+  if (missing.length === 0) return;
+  const names = missing.map(([name]) => name as string);
+  if (process.getuid?.() !== 0)
+    throw new Error(`install ${names.join(' ')} first: sudo apt-get install -y ${names.join(' ')}`);
+  process.stderr.write(`Installing ${names.join(', ')} from Debian …\n`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  // policy-rc.d keeps Debian from starting the system-wide services: the bench starts its own.
+  execFileSync('apt-get', ['install', '-y', '-qq', ...names], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' },
+  });
+}

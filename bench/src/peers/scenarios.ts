@@ -1,0 +1,205 @@
+import { percentile } from '../client.js';
+import { type PeerClient, type PeerSystem, type PeerWorld, peerBody, readBody } from './system.js';
+
+/** Durations: `quick` for a smoke run, the default for figures worth recording. */
+export interface PeerOptions {
+  quick: boolean;
+}
+
+/** One scenario's figures on one system (null: the system cannot do it, e.g. no offline storage). */
+export type PeerMetrics = Record<string, number> | null;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PAIRS = 200;
+const WINDOW = 4;
+
+/** Connects users with bounded concurrency (a connect storm of our own would skew setup). */
+async function connectAll(world: PeerWorld, users: number[], concurrency = 50): Promise<PeerClient[]> {
+  const out: PeerClient[] = new Array(users.length);
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, users.length) }, async () => {
+      while (i < users.length) {
+        const k = i++;
+        out[k] = await world.connect(users[k] as number);
+      }
+    }),
+  );
+  return out;
+}
+
+async function pairs(system: PeerSystem) {
+  const setup = {
+    users: PAIRS * 2,
+    pairs: Array.from({ length: PAIRS }, (_, i) => [2 * i, 2 * i + 1] as [number, number]),
+    groups: [],
+  };
+  const world = await system.setup(setup);
+  const clients = await connectAll(
+    world,
+    Array.from({ length: PAIRS * 2 }, (_, i) => i),
+  );
+  return { world, clients };
+}
+
+const closeAll = (clients: PeerClient[]) => Promise.all(clients.map((c) => c.close()));
+
+/**
+ * 1:1 at saturation: 200 pairs, each keeping 4 messages in flight from send to delivery (the
+ * receiver's arrival releases the next send), so every system is paced by its own round trip.
+ */
+export async function throughput(system: PeerSystem, o: PeerOptions): Promise<PeerMetrics> {
+  const { world, clients } = await pairs(system);
+  let delivered = 0;
+  let running = true;
+  for (let i = 0; i < PAIRS; i++) {
+    const sender = clients[2 * i] as PeerClient;
+    const receiver = clients[2 * i + 1] as PeerClient;
+    const to = world.pairAddress[i] as string;
+    receiver.onCount = (n) => {
+      delivered += n;
+      if (running) for (let k = 0; k < n; k++) sender.send(to, peerBody(performance.now(), 2 * i));
+    };
+    for (let k = 0; k < WINDOW; k++) sender.send(to, peerBody(performance.now(), 2 * i));
+  }
+  await sleep(o.quick ? 1500 : 3000);
+  const [d0, t0] = [delivered, performance.now()];
+  await sleep(o.quick ? 3000 : 10_000);
+  const perSecond = Math.round((delivered - d0) / ((performance.now() - t0) / 1000));
+  running = false;
+  await sleep(500);
+  await closeAll(clients);
+  return { messagesPerSecond: perSecond };
+}
+
+/** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s, send → receive. */
+export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerMetrics> {
+  const { world, clients } = await pairs(system);
+  const samples: number[] = [];
+  let measuring = false;
+  let sent = 0;
+  const timers: NodeJS.Timeout[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const sender = clients[2 * i] as PeerClient;
+    const receiver = clients[2 * i + 1] as PeerClient;
+    const to = world.pairAddress[i] as string;
+    receiver.onBody = (body) => {
+      if (measuring) samples.push(performance.now() - readBody(body).stamp);
+    };
+    // Spread over the 40 ms period so the offered load is smooth.
+    timers.push(
+      setTimeout(
+        () =>
+          timers.push(
+            setInterval(() => {
+              sent++;
+              sender.send(to, peerBody(performance.now(), 2 * i));
+            }, 40),
+          ),
+        (i * 40) / PAIRS,
+      ),
+    );
+  }
+  await sleep(o.quick ? 1500 : 3000);
+  measuring = true;
+  const [s0, t0] = [sent, performance.now()];
+  await sleep(o.quick ? 3000 : 10_000);
+  measuring = false;
+  const offered = Math.round((sent - s0) / ((performance.now() - t0) / 1000));
+  for (const t of timers) clearInterval(t);
+  await sleep(500);
+  await closeAll(clients);
+  return {
+    offeredPerSecond: offered,
+    p50Ms: round(percentile(samples, 50)),
+    p99Ms: round(percentile(samples, 99)),
+    samples: samples.length,
+  };
+}
+
+/**
+ * Group fan-out: one group of 100, 10 members sending with 4 messages each in flight (released
+ * when the last member receives them); deliveries counted at the 90 members who do not send
+ * (systems differ in whether a sender gets its own copy back; those copies are not counted).
+ */
+export async function fanout(system: PeerSystem, o: PeerOptions): Promise<PeerMetrics> {
+  const members = Array.from({ length: 100 }, (_, i) => i);
+  const world = await system.setup({ users: 100, pairs: [], groups: [members] });
+  const clients = await connectAll(world, members);
+  const to = world.groupAddress[0] as string;
+  let deliveries = 0;
+  let running = true;
+  for (const c of clients.slice(10)) c.onCount = (n) => (deliveries += n);
+  const last = clients[99] as PeerClient;
+  last.onBody = (body) => {
+    const { from } = readBody(body);
+    if (running && from < 10) clients[from]?.send(to, peerBody(performance.now(), from));
+  };
+  for (let s = 0; s < 10; s++) for (let k = 0; k < WINDOW; k++) clients[s]?.send(to, peerBody(performance.now(), s));
+  await sleep(o.quick ? 1500 : 3000);
+  const [d0, t0] = [deliveries, performance.now()];
+  await sleep(o.quick ? 3000 : 10_000);
+  const perSecond = Math.round((deliveries - d0) / ((performance.now() - t0) / 1000));
+  running = false;
+  await sleep(500);
+  await closeAll(clients);
+  return { deliveriesPerSecond: perSecond };
+}
+
+/** Server RSS per idle authenticated connection with 5,000 clients connected. */
+export async function idle(system: PeerSystem, o: PeerOptions): Promise<PeerMetrics> {
+  const count = o.quick ? 2000 : 5000;
+  const world = await system.setup({ users: count, pairs: [], groups: [] });
+  await sleep(1000);
+  const before = await system.rss();
+  const clients = await connectAll(
+    world,
+    Array.from({ length: count }, (_, i) => i),
+  );
+  await sleep(3000);
+  const after = await system.rss();
+  await closeAll(clients);
+  return {
+    connections: count,
+    rssBeforeMiB: round(before / 1024 / 1024),
+    rssAfterMiB: round(after / 1024 / 1024),
+    bytesPerConnection: Math.round((after - before) / count),
+  };
+}
+
+/**
+ * Offline delivery: the recipient was connected once (a persistent session), is away while
+ * 1,000 messages are sent and taken by the server, then connects: time until all arrived.
+ */
+export async function offline(system: PeerSystem, _o: PeerOptions): Promise<PeerMetrics> {
+  if (!system.storesOffline) return null;
+  const count = 1000;
+  const world = await system.setup({ users: 2, pairs: [[0, 1]], groups: [] });
+  await (await world.connect(1, { persistent: true })).close();
+  const sender = await world.connect(0);
+  const to = world.pairAddress[0] as string;
+  for (let k = 0; k < count; k++) sender.send(to, peerBody(performance.now(), 0));
+  await sender.flush();
+  await sender.close();
+  let received = 0;
+  let done: () => void = () => {};
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const t0 = performance.now();
+  const recipient = await world.connect(1, {
+    persistent: true,
+    onCount: (n) => {
+      received += n;
+      if (received >= count) done();
+    },
+  });
+  await Promise.race([all, sleep(60_000)]);
+  const ms = performance.now() - t0;
+  await recipient.close();
+  return { messages: count, received, allReceivedMs: Math.round(ms) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

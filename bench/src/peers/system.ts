@@ -1,0 +1,81 @@
+// The one shape every system under test takes in `npm run bench:peers`: Kurier, the plain-ws
+// relay, Mosquitto (QoS 0 and 1) and ejabberd are driven by the same scenarios through it.
+
+/** One client connection to a system under test. */
+export interface PeerClient {
+  /** Sends a message body to an address from `PeerWorld` (a 1:1 peer or a group). */
+  send(to: string, body: string): void;
+  /** Called for every arrival with how many messages it carried (cheap: no parsing if avoidable). */
+  onCount: (n: number) => void;
+  /** When set, called with the body of every message received (only latency scenarios set it). */
+  onBody: ((body: string) => void) | null;
+  /**
+   * Resolves once the server has taken everything this client sent so far: acknowledged,
+   * stored for offline recipients, or at least processed in order (an XMPP ping round trip).
+   */
+  flush(): Promise<void>;
+  /** Closes the connection (a persistent session stays on the server). */
+  close(): Promise<void>;
+}
+
+/** Who exists on a system for one scenario: users by index, 1:1 pairs and groups of them. */
+export interface PeerSetup {
+  users: number;
+  /** `[sender, receiver]` user indexes. */
+  pairs: [number, number][];
+  /** Member user indexes per group. */
+  groups: number[][];
+}
+
+/** What a system answers to a setup: where to send, and how to connect a user. */
+export interface PeerWorld {
+  /** Per pair, the address the sender sends to (a conversation id, a topic, a JID). */
+  pairAddress: string[];
+  /** Per group, the address members send to. */
+  groupAddress: string[];
+  /**
+   * Connects user `user`. With `persistent`, the session survives a disconnect and a later
+   * persistent connect receives what arrived meanwhile (Kurier: sync from the device's cursor;
+   * MQTT: clean session off, QoS 1; XMPP: offline storage). `onCount` is installed before the
+   * handshake, so messages delivered as part of it are counted too.
+   */
+  connect(user: number, opts?: { persistent?: boolean; onCount?: (n: number) => void }): Promise<PeerClient>;
+}
+
+/** A system under test: started on loopback, set up per scenario, stopped at the end. */
+export interface PeerSystem {
+  /** Short name used in tables and JSON: `kurier`, `plain-ws`, `mosquitto-qos1` … */
+  readonly name: string;
+  /** The configuration in one line, for the report (durability, storage, auth). */
+  readonly description: string;
+  /** Whether it keeps messages for a recipient who is offline (the offline scenario needs it). */
+  readonly storesOffline: boolean;
+  start(): Promise<void>;
+  /** Stops the server and everything it started, removing its temporary files. */
+  stop(): Promise<void>;
+  /** Resident set size of the server process(es) in bytes. */
+  rss(): Promise<number>;
+  setup(setup: PeerSetup): Promise<PeerWorld>;
+  /** Figures that explain a result (Kurier: group-commit batch sizes and times), if any. */
+  diagnostics?(): Promise<Record<string, number>>;
+}
+
+/** A 200-byte body: send time and sender at the front, so receivers can measure and attribute. */
+export function peerBody(stamp: number, from: number): string {
+  const head = `${stamp.toFixed(3)}|${from}|`;
+  return head + 'x'.repeat(200 - head.length);
+}
+
+/** The send time and sender written by `peerBody`. */
+export function readBody(body: string): { stamp: number; from: number } {
+  const a = body.indexOf('|');
+  const b = body.indexOf('|', a + 1);
+  return { stamp: Number(body.slice(0, a)), from: Number(body.slice(a + 1, b)) };
+}
+
+/** Resident set size of a process in bytes, from /proc. */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
