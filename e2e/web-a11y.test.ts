@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { MUTED_FOREVER } from '@kurier/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser } from '../test/browser.js';
+import { browserAvailable, launchBrowser, signedInContext } from '../test/browser.js';
 import { createOwner, createUser, type TestUser } from '../test/factories.js';
 import { startServer, type TestServer } from '../test/harness.js';
 
@@ -105,11 +105,7 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
   });
 
   it('W14: the keyboard alone reaches search, chats and the composer', async () => {
-    const ctx = await browser.newContext({ locale: 'en-GB' });
-    await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
-      token: anna.token,
-      userId: anna.id,
-    });
+    const ctx = await signedInContext(browser, anna, { locale: 'en-GB' });
     const page = await ctx.newPage();
     await page.goto(`${server.url}/`);
     await page.getByRole('link', { name: /Projekt/ }).waitFor();

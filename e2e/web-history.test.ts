@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser } from '../test/browser.js';
+import { browserAvailable, launchBrowser, signedInContext } from '../test/browser.js';
 import { createOwner, createUser, type TestUser } from '../test/factories.js';
 import { startServer, type TestServer } from '../test/harness.js';
 
@@ -48,11 +48,7 @@ describe.skipIf(!browserAvailable())('web app: long history', () => {
   });
 
   it('W20: scrolling back loads older pages above the reader without moving what they read, down to the first message', async () => {
-    const ctx = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
-    await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
-      token: anna.token,
-      userId: anna.id,
-    });
+    const ctx = await signedInContext(browser, anna, { locale: 'en-GB', viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     await page.goto(`${server.url}/chats/${chatId}`);
     page.setDefaultTimeout(8_000);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from 'playwright-core';
 
 /** Debian's Chromium; CI installs it (`.ci/run`), locally the browser tests skip without it. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,4 +26,18 @@ export function browserAvailable(): boolean {
 /** Launches Debian's Chromium through playwright-core. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
+/** A browser context already logged in as `user` (the web app reads its session at start). */
+export async function signedInContext(
+  browser: Browser,
+  user: { token: string; id: string },
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const ctx = await browser.newContext(options);
+  await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), {
+    token: user.token,
+    userId: user.id,
+  });
+  return ctx;
 }

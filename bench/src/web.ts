@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildApp, loadConfig } from '@kurier/server';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../../test/browser.js';
+import { launchBrowser, signedInContext } from '../../test/browser.js';
 import { seedPeople } from '../../test/seed.js';
 import { baselineList, baselineMessages } from './web-baseline.js';
 import { SCROLL_SCRIPT, type ScrollResult } from './web-scroll.js';
@@ -111,8 +111,8 @@ async function seed(url: string) {
 }
 
 async function loggedInPage(b: Browser, session: { token: string; userId: string }): Promise<Page> {
-  const ctx = await b.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
-  await ctx.addInitScript((s) => localStorage.setItem('kurier:session', JSON.stringify(s)), session);
+  const user = { token: session.token, id: session.userId };
+  const ctx = await signedInContext(b, user, { viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
   return ctx.newPage();
 }
 

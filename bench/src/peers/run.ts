@@ -4,7 +4,7 @@
 // scenario and stopped afterwards, also when the run is interrupted. Prints a table and JSON
 // lines, writes bench/results/peers-latest.json and docs/benchmarks/peers.png.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
@@ -32,12 +32,21 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'throughput', run: throughput, headline: 'messagesPerSecond', unit: 'msg/s' },
-  { name: 'latency', run: latency, headline: 'p99Ms', unit: 'ms p99' },
-  { name: 'fanout', run: fanout, headline: 'deliveriesPerSecond', unit: 'deliveries/s' },
-  { name: 'idle', run: idle, headline: 'bytesPerConnection', unit: 'bytes/conn' },
-  { name: 'offline', run: offline, headline: 'allReceivedMs', unit: 'ms' },
+  { name: 'throughput', run: throughput, headline: 'messagesPerSecond', unit: '1:1 msg/s, 200 pairs' },
+  { name: 'latency', run: latency, headline: 'p99Ms', unit: 'p99 ms at 5,000 msg/s, lower is better' },
+  { name: 'fanout', run: fanout, headline: 'deliveriesPerSecond', unit: 'deliveries/s, group of 100' },
+  { name: 'idle', run: idle, headline: 'bytesPerConnection', unit: 'RSS bytes per connection, lower is better' },
+  { name: 'offline', run: offline, headline: 'allReceivedMs', unit: 'ms for 1,000, lower is better' },
 ];
+
+const RESULTS = join(ROOT, 'bench', 'results', 'peers-latest.json');
+const CHART = join(ROOT, 'docs', 'benchmarks', 'peers.png');
+if (process.argv.includes('--chart')) {
+  // Redraws the chart from the last run's results without running anything.
+  const last = JSON.parse(readFileSync(RESULTS, 'utf8')) as { results: typeof results };
+  await renderChart(CHART, panels(last.results));
+  process.exit(0);
+}
 
 ensurePackages();
 const systems: PeerSystem[] = [
@@ -108,20 +117,22 @@ const meta = {
   systems: Object.fromEntries(systems.map((s) => [s.name, s.description])),
 };
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', 'peers-latest.json'), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+writeFileSync(RESULTS, `${JSON.stringify({ meta, results }, null, 2)}\n`);
 if (!opts.quick && !arg('only') && !arg('systems')) {
   mkdirSync(join(ROOT, 'docs', 'benchmarks'), { recursive: true });
-  await renderChart(
-    join(ROOT, 'docs', 'benchmarks', 'peers.png'),
-    SCENARIOS.map((s) => ({
-      title: `${s.name} (${s.unit})`,
-      bars: results
-        .filter((r) => r.scenario === s.name && r.median)
-        .map((r) => ({ label: r.system, value: r.median?.[s.headline] ?? 0 })),
-    })),
-  );
+  await renderChart(CHART, panels(results));
 }
 process.exit(0);
+
+/** One chart panel per scenario: each system's median of the headline figure. */
+function panels(rows: typeof results) {
+  return SCENARIOS.map((s) => ({
+    title: `${s.name} (${s.unit})`,
+    bars: rows
+      .filter((r) => r.scenario === s.name && r.median)
+      .map((r) => ({ label: r.system, value: r.median?.[s.headline] ?? 0 })),
+  }));
+}
 
 /** Per metric, the median over the repetitions. */
 function median(runs: PeerMetrics[]): PeerMetrics {

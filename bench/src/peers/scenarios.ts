@@ -44,6 +44,14 @@ async function pairs(system: PeerSystem) {
 
 const closeAll = (clients: PeerClient[]) => Promise.all(clients.map((c) => c.close()));
 
+/** After a warm-up, how fast `count` grows per second over the measuring window. */
+async function steadyRate(count: () => number, o: PeerOptions): Promise<number> {
+  await sleep(o.quick ? 1500 : 3000);
+  const [c0, t0] = [count(), performance.now()];
+  await sleep(o.quick ? 3000 : 10_000);
+  return Math.round((count() - c0) / ((performance.now() - t0) / 1000));
+}
+
 /**
  * 1:1 at saturation: 200 pairs, each keeping 4 messages in flight from send to delivery (the
  * receiver's arrival releases the next send), so every system is paced by its own round trip.
@@ -62,10 +70,7 @@ export async function throughput(system: PeerSystem, o: PeerOptions): Promise<Pe
     };
     for (let k = 0; k < WINDOW; k++) sender.send(to, peerBody(performance.now(), 2 * i));
   }
-  await sleep(o.quick ? 1500 : 3000);
-  const [d0, t0] = [delivered, performance.now()];
-  await sleep(o.quick ? 3000 : 10_000);
-  const perSecond = Math.round((delivered - d0) / ((performance.now() - t0) / 1000));
+  const perSecond = await steadyRate(() => delivered, o);
   running = false;
   await sleep(500);
   await closeAll(clients);
@@ -136,10 +141,7 @@ export async function fanout(system: PeerSystem, o: PeerOptions): Promise<PeerMe
     if (running && from < 10) clients[from]?.send(to, peerBody(performance.now(), from));
   };
   for (let s = 0; s < 10; s++) for (let k = 0; k < WINDOW; k++) clients[s]?.send(to, peerBody(performance.now(), s));
-  await sleep(o.quick ? 1500 : 3000);
-  const [d0, t0] = [deliveries, performance.now()];
-  await sleep(o.quick ? 3000 : 10_000);
-  const perSecond = Math.round((deliveries - d0) / ((performance.now() - t0) / 1000));
+  const perSecond = await steadyRate(() => deliveries, o);
   running = false;
   await sleep(500);
   await closeAll(clients);
