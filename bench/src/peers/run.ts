@@ -1,4 +1,5 @@
-// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1]`:
+// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1]`
+// (`-- --smoke`: only check that every adapter delivers, in a few seconds):
 // Kurier against Mosquitto (QoS 0 and 1), ejabberd and the plain-ws relay on this machine, in
 // this run, with one load generator. Each system is started fresh for each repetition of each
 // scenario and stopped afterwards, also when the run is interrupted. Prints a table and JSON
@@ -12,6 +13,7 @@ import { ejabberdSystem } from './ejabberd.js';
 import { kurierSystem } from './kurier.js';
 import { mosquittoSystem } from './mosquitto.js';
 import { fanout, idle, latency, offline, type PeerMetrics, type PeerOptions, throughput } from './scenarios.js';
+import { smoke } from './smoke.js';
 import type { PeerSystem } from './system.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -56,6 +58,25 @@ const systems: PeerSystem[] = [
   ejabberdSystem(),
   kurierSystem('baseline'),
 ].filter((s) => !arg('systems') || arg('systems')?.includes(s.name));
+
+if (process.argv.includes('--smoke')) {
+  // Each adapter delivers what it should, and nothing it started is left afterwards.
+  const failures: string[] = [];
+  for (const system of systems) {
+    await system.start();
+    try {
+      failures.push(...(await smoke(system)));
+    } finally {
+      await system.stop();
+    }
+  }
+  const left = execFileSync('sh', ['-c', 'pgrep -af "[k]urier-peers-|[k]urier-bench-" || true'], {
+    encoding: 'utf8',
+  }).trim();
+  if (left) failures.push(`processes left behind:\n${left}`);
+  process.stdout.write(failures.length === 0 ? 'all checks passed\n' : `${failures.join('\n')}\n`);
+  process.exit(failures.length === 0 ? 0 : 1);
+}
 
 // Whatever happens, nothing we started outlives the run.
 let current: PeerSystem | null = null;
