@@ -24,20 +24,22 @@ export function syncService({ db, messages }: { db: Kysely<DB>; messages: Messag
     head: () => currentChangeId(db),
 
     /**
-     * Changes after `after`. Four streams are merged; when a stream fills its page, the page
-     * ends at that stream's last id so nothing from the other streams below it is skipped.
+     * Changes after `after`. Four streams are merged; when a stream has more than a page, the
+     * page ends at that stream's last id so nothing from the other streams below it is skipped.
      */
     async page(userId: string, after: number, limit: number = LIMITS.syncPage): Promise<SyncPage> {
+      // One row more than a page: a stream that has exactly a page left ends this page as done,
+      // instead of costing the client another round trip for an empty one.
       const [msgs, mems, convs, prefs] = await Promise.all([
-        store.messages(userId, after, limit),
-        store.members(userId, after, limit),
-        store.conversations(userId, after, limit),
-        store.prefs(userId, after, limit),
+        store.messages(userId, after, limit + 1),
+        store.members(userId, after, limit + 1),
+        store.conversations(userId, after, limit + 1),
+        store.prefs(userId, after, limit + 1),
       ]);
       let bound = Number.POSITIVE_INFINITY;
       for (const rows of [msgs, mems, convs, prefs]) {
-        const last = rows.at(-1);
-        if (rows.length === limit && last) bound = Math.min(bound, last.change_id);
+        const last = rows[limit - 1];
+        if (rows.length > limit && last) bound = Math.min(bound, last.change_id);
       }
       const presented = await messages.present(msgs.filter((m) => m.change_id <= bound));
       const entries: { id: number; change: Change }[] = [

@@ -3,6 +3,7 @@ import { MemoryStorage } from '@kurier/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directChat, newClient, rawSocket, secondDevice, type TestUser, until } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
+import { syncService } from './service.js';
 
 describe.each(DIALECTS)('sync on %s', (dialect) => {
   let server: TestServer;
@@ -69,7 +70,7 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
       .execute();
     expect(direct).toHaveLength(120);
 
-    // Page size is 500 in production; the SyncService splits catch-up into pages all the same.
+    // 120 changes fit one page of 500; pages of every size are the next test.
     const resumed = await rawSocket(server, ben.token, cursor);
     const pages = resumed.frames.filter((f) => f.type === 'changes' && f.live === false) as {
       changes: { kind: string; message?: Message }[];
@@ -80,6 +81,37 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     const cursors = pages.map((p) => p.cursor);
     expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
     resumed.ws.close();
+  });
+
+  it('S2: pages of any size cover every change once, in order, and the last full page says done', async () => {
+    const sync = syncService({ db: server.kurier.database.db, messages: server.kurier.messages });
+    const start = await sync.head();
+    for (let i = 0; i < 10; i++) {
+      await anna.client.send(chatId, `page ${i}`);
+      // Receipts interleave member changes with the messages: a second stream in the pages.
+      if (i % 3 === 0) await anna.client.markRead(chatId, i + 1);
+    }
+    const end = await sync.head();
+    // Each object appears once in its latest state, so the member row moved four times shows once.
+    const whole = await sync.page(ben.id, start, 1000);
+    const idOf = (c: (typeof whole.changes)[number]) =>
+      c.kind === 'message' ? c.message.changeId : c.kind === 'member' ? c.member.changeId : -1;
+    expect(whole).toMatchObject({ done: true, cursor: end });
+    for (const limit of [1, 3, 5, 11, 13, 100]) {
+      const ids: number[] = [];
+      let pages = 0;
+      for (let after = start, done = false; !done; pages++) {
+        const page = await sync.page(ben.id, after, limit);
+        ids.push(...page.changes.map(idOf));
+        expect(page.cursor).toBeGreaterThanOrEqual(after);
+        ({ cursor: after, done } = page);
+        if (done) expect(page.cursor).toBe(end);
+      }
+      expect(ids).toEqual(whole.changes.map(idOf));
+      // 10 messages and 1 member row: pages of exactly what is left end as done, no empty page after.
+      if (limit === 5) expect(pages).toBe(2);
+      if (limit === 11 || limit === 13) expect(pages).toBe(1);
+    }
   });
 
   it('S3: every device of a user receives its own sends and read-state changes', async () => {
