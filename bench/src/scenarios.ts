@@ -1,4 +1,6 @@
-import { BenchClient, body, connectAll, countMessages, type Frame, isAck, percentile } from './client.js';
+import { BenchClient, body, connectAll, countMessages, type Frame, isAck } from './client.js';
+import { kurierSystem } from './peers/kurier.js';
+import { latency } from './peers/scenarios.js';
 import type { Target } from './target.js';
 
 /** Durations and sizes; `quick` keeps the whole run under two minutes. */
@@ -64,53 +66,12 @@ export async function relayThroughput(target: Target, opts: Options): Promise<Me
   return result;
 }
 
-/** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s. */
-export async function relayLatency(target: Target, opts: Options): Promise<Metrics> {
-  const { clients, conversationIds } = await pairs(target, 200);
-  const latencies: number[] = [];
-  let measuring = false;
-  let sent = 0;
-  const timers: NodeJS.Timeout[] = [];
-  conversationIds.forEach((conversationId, i) => {
-    const sender = clients[2 * i] as BenchClient;
-    const receiver = clients[2 * i + 1] as BenchClient;
-    receiver.onFrame = (f) => {
-      if (!measuring || f.type !== 'changes') return;
-      const now = performance.now();
-      for (const c of f.changes as { kind: string; message?: { text: string } }[]) {
-        if (c.kind === 'message' && c.message) latencies.push(now - Number(c.message.text.split('|')[0]));
-      }
-    };
-    // Spread the senders over the 40 ms period so the offered load is smooth.
-    const start = setTimeout(
-      () => {
-        timers.push(
-          setInterval(() => {
-            sent++;
-            sender.send(conversationId, body(performance.now()));
-          }, 40),
-        );
-      },
-      (i * 40) / 200,
-    );
-    timers.push(start);
-  });
-  await sleep(opts.quick ? 1500 : 3000);
-  measuring = true;
-  const s0 = sent;
-  const t0 = performance.now();
-  await sleep(opts.quick ? 3000 : 10_000);
-  measuring = false;
-  const offered = Math.round((sent - s0) / ((performance.now() - t0) / 1000));
-  for (const t of timers) clearInterval(t);
-  await sleep(300);
-  closeAll(clients);
-  return {
-    offeredPerSecond: offered,
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-    samples: latencies.length,
-  };
+/**
+ * 1:1 latency at a fixed offered load (200 senders × 25 msg/s = 5,000 msg/s), send → receive:
+ * the same scenario `npm run bench:peers` runs, here against this run's server process.
+ */
+export function relayLatency(target: Target, opts: Options): Promise<Metrics> {
+  return latency(kurierSystem(target.kind, target), opts) as Promise<Metrics>;
 }
 
 /** Group fan-out: one 100-member group, 10 members sending with 4 in flight each. */

@@ -7,9 +7,10 @@ import type { PeerClient, PeerSetup, PeerSystem, PeerWorld } from './system.js';
  * the plain-ws relay (no storage), each in its own process as in `npm run bench`. Both speak
  * Kurier's protocol, so one thin client drives them.
  */
-export function kurierSystem(kind: TargetKind): PeerSystem {
-  let target: Target | null = null;
-  const running = () => {
+export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
+  // With `running`, the caller owns the server (`npm run bench`): start and stop leave it alone.
+  let target: Target | null = running ?? null;
+  const started = () => {
     if (!target) throw new Error(`${kind} is not started`);
     return target;
   };
@@ -21,16 +22,17 @@ export function kurierSystem(kind: TargetKind): PeerSystem {
         : 'minimal relay on plain `ws`: token lookup, no validation, no storage',
     storesOffline: kind === 'kurier',
     async start() {
-      target = await Target.start(kind);
+      if (!running) target = await Target.start(kind);
     },
     async stop() {
+      if (running) return;
       await target?.stop();
       target = null;
     },
-    rss: async () => (await running().memory()).rss,
-    diagnostics: () => running().writerStats(),
+    rss: async () => (await started().memory()).rss,
+    diagnostics: () => started().writerStats(),
     async setup(setup: PeerSetup): Promise<PeerWorld> {
-      const t = running();
+      const t = started();
       // Idle connections need sessions, not people: 5,000 scrypt hashes would take minutes, so
       // they are 500 accounts with 10 devices each. The server restarts afterwards, because
       // scrypt's freed 16 MiB buffers stay in malloc's arenas and would hide the sockets' cost.
