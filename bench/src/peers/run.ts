@@ -195,7 +195,7 @@ function ensurePackages(): void {
     throw new Error(`install ${names.join(' ')} first: sudo apt-get install -y ${names.join(' ')}`);
   process.stderr.write(`Installing ${names.join(', ')} from Debian …\n`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  // policy-rc.d keeps Debian from starting the system-wide services: the bench starts its own.
+  // RUNLEVEL=1 keeps invoke-rc.d from starting the system-wide services: the bench starts its own.
   execFileSync('apt-get', ['install', '-y', '-qq', ...names], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' },
