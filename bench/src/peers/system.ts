@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 // The one shape every system under test takes in `npm run bench:peers`: Kurier, the plain-ws
 // relay, Mosquitto (QoS 0 and 1) and ejabberd are driven by the same scenarios through it.
 
@@ -75,7 +77,6 @@ export function readBody(body: string): { stamp: number; from: number } {
 
 /** Resident set size of a process in bytes, from /proc. */
 export async function rssOf(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
 }

@@ -52,15 +52,20 @@ interface Outcome {
 export function conversationsService({ db, writer, bus, membership, accounts, messages, now = Date.now }: Deps) {
   const store = conversationsStore(db);
 
+  /** Sends committed changes live to every device of these users. */
+  function deliver(userIds: readonly string[], changes: Change[]): void {
+    const last = changes.at(-1);
+    if (!last) return;
+    bus.emit('deliver', {
+      userIds,
+      frame: { type: 'changes', changes, cursor: changeIdOf(last), live: true, done: true },
+    });
+  }
+
   async function publish(outcome: Outcome): Promise<void> {
     membership.invalidate(outcome.conversationId);
     const members = await membership.activeMemberIds(outcome.conversationId);
-    const last = outcome.changes.at(-1);
-    if (!last) return;
-    bus.emit('deliver', {
-      userIds: [...new Set([...members, ...outcome.alsoNotify])],
-      frame: { type: 'changes', changes: outcome.changes, cursor: changeIdOf(last), live: true, done: true },
-    });
+    deliver([...new Set([...members, ...outcome.alsoNotify])], outcome.changes);
   }
 
   async function requireUsers(ids: readonly string[]): Promise<void> {
@@ -359,21 +364,7 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
         next.change_id = await allocateChangeIds(trx, 1);
         await s.upsertPrefs(next);
         const prefs = presentPrefs(conversationId, next);
-        return {
-          result: prefs,
-          publish: () => {
-            bus.emit('deliver', {
-              userIds: [actor.userId],
-              frame: {
-                type: 'changes',
-                changes: [{ kind: 'prefs', prefs }],
-                cursor: prefs.changeId,
-                live: true,
-                done: true,
-              },
-            });
-          },
-        };
+        return { result: prefs, publish: () => deliver([actor.userId], [{ kind: 'prefs', prefs }]) };
       });
     },
 

@@ -203,11 +203,9 @@ export class ChatStore {
 
   /** Newer wins: the REST answer and the live change may arrive in either order. */
   #putPrefs(prefs: ChatPrefs): void {
-    this.#update((s) => {
-      const old = s.prefs[prefs.conversationId];
-      if (old && old.changeId > prefs.changeId) return {};
-      return { prefs: { ...s.prefs, [prefs.conversationId]: prefs } };
-    });
+    const old = this.#state.prefs[prefs.conversationId];
+    if (old && old.changeId > prefs.changeId) return;
+    this.#update((s) => ({ prefs: { ...s.prefs, [prefs.conversationId]: prefs } }));
   }
 
   /** Stores a conversation the user just created or changed over REST. */

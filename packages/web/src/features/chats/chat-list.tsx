@@ -9,8 +9,8 @@ import { errorCode } from '../../lib/session';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Avatar } from '../../ui/avatar';
 import { BackButton } from '../../ui/back-button';
-import { errorText } from '../../ui/error-text';
-import { Icon } from '../../ui/icons';
+import { ErrorText } from '../../ui/error-text';
+import { Icon, type IconName } from '../../ui/icons';
 import { Menu, type MenuItem } from '../../ui/menu';
 import { NewChatDialog } from './new-chat-dialog';
 
@@ -141,13 +141,14 @@ function ChatRow({ detail, title, active }: { detail: ConversationDetail; title:
   const { t } = useTranslation();
   const store = useStore();
   const me = useChat((s) => s.me);
-  const presence = useChat((s) => s.presence);
-  const unread = useChat((s) => s.unread[detail.conversation.id] ?? 0);
-  const prefs = useChat((s) => s.prefs[detail.conversation.id]);
-  const [menu, setMenu] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const id = detail.conversation.id;
   const peer = peerOf(detail, me?.id);
+  // Only this row's peer: one person going online must not re-render 500 rows.
+  const online = useChat((s) => (peer ? s.presence[peer]?.online : undefined));
+  const unread = useChat((s) => s.unread[id] ?? 0);
+  const prefs = useChat((s) => s.prefs[id]);
+  const [menu, setMenu] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const at = detail.conversation.lastMessageAt ?? detail.conversation.createdAt;
   const pinned = prefs?.pinnedAt != null;
   const muted = isMuted(prefs);
@@ -191,7 +192,7 @@ function ChatRow({ detail, title, active }: { detail: ConversationDetail; title:
           navigate({ name: 'chat', id });
         }}
       >
-        <Avatar id={peer ?? id} name={title} online={peer ? presence[peer]?.online : undefined} />
+        <Avatar id={peer ?? id} name={title} online={online} />
         <span className="row-main">
           <span className="row-title">{title}</span>
           <LastMessage conversationId={id} />
@@ -199,18 +200,8 @@ function ChatRow({ detail, title, active }: { detail: ConversationDetail; title:
         <span className="row-meta">
           <time dateTime={new Date(at).toISOString()}>{formatListTime(at)}</time>
           <span className="row-flags">
-            {muted ? (
-              <span className="row-flag" title={t('chats.muted')}>
-                <Icon name="bellOff" size={14} />
-                <span className="sr-only">{t('chats.muted')}</span>
-              </span>
-            ) : null}
-            {pinned ? (
-              <span className="row-flag" title={t('chats.pinned')}>
-                <Icon name="pin" size={14} />
-                <span className="sr-only">{t('chats.pinned')}</span>
-              </span>
-            ) : null}
+            {muted ? <RowFlag icon="bellOff" label={t('chats.muted')} /> : null}
+            {pinned ? <RowFlag icon="pin" label={t('chats.pinned')} /> : null}
             {unread > 0 ? (
               <span className={muted ? 'badge badge-quiet' : 'badge'}>
                 <span aria-hidden="true">{unread}</span>
@@ -231,12 +222,18 @@ function ChatRow({ detail, title, active }: { detail: ConversationDetail; title:
         <Icon name="more" size={18} />
       </button>
       {menu ? <Menu label={t('chats.options', { title })} items={items} onClose={closeMenu} /> : null}
-      {error ? (
-        <p className="row-error" role="alert">
-          {errorText(t, error)}
-        </p>
-      ) : null}
+      <ErrorText code={error} className="row-error" />
     </li>
+  );
+}
+
+/** A small state icon in a chat row (muted, pinned), named for screen readers. */
+function RowFlag({ icon, label }: { icon: IconName; label: string }) {
+  return (
+    <span className="row-flag" title={label}>
+      <Icon name={icon} size={14} />
+      <span className="sr-only">{label}</span>
+    </span>
   );
 }
 
