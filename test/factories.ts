@@ -1,3 +1,4 @@
+import type { InboxAdmin, Role, Team, VisitorConversation, VisitorSession } from '@kurier/protocol';
 import { KurierClient, type MemoryStorage } from '@kurier/sdk';
 import WebSocket from 'ws';
 import type { TestServer } from './harness.js';
@@ -35,8 +36,17 @@ export async function createOwner(server: TestServer, username = 'owner'): Promi
 }
 
 /** Creates a user through a real invite made by `admin`. */
-export async function createUser(server: TestServer, admin: TestUser, username: string): Promise<TestUser> {
-  const invite = await admin.client.request<{ token: string }>('POST', '/api/v1/invites', { role: 'member' });
+export function createUser(server: TestServer, admin: TestUser, username: string): Promise<TestUser> {
+  return createStaff(server, admin, { username, role: 'member' });
+}
+
+/** Creates a user with a role (agent, admin …) through a real invite made by `admin`. */
+export async function createStaff(
+  server: TestServer,
+  admin: TestUser,
+  { username, role }: { username: string; role: Role },
+): Promise<TestUser> {
+  const invite = await admin.client.request<{ token: string }>('POST', '/api/v1/invites', { role });
   const client = newClient(server);
   const res = await client.acceptInvite({
     token: invite.token,
@@ -136,4 +146,51 @@ export async function directChat(server: TestServer): Promise<{ anna: TestUser; 
   await anna.client.connect();
   await ben.client.connect();
   return { anna, ben, chatId };
+}
+
+/** A team of staff, made by an admin. */
+export async function createTeam(admin: TestUser, name: string, members: readonly TestUser[]): Promise<Team> {
+  const { team } = await admin.client.request<{ team: Team }>('POST', '/api/v1/teams', {
+    name,
+    memberIds: members.map((m) => m.id),
+  });
+  return team;
+}
+
+/** An inbox served by these teams; settings as given (defaults otherwise). */
+export async function createInbox(
+  admin: TestUser,
+  { name = 'Support', teams = [], settings = {} }: { name?: string; teams?: readonly Team[]; settings?: object } = {},
+): Promise<InboxAdmin> {
+  const { inbox } = await admin.client.request<{ inbox: InboxAdmin }>('POST', '/api/v1/inboxes', {
+    name,
+    teamIds: teams.map((t) => t.id),
+    settings,
+  });
+  return inbox;
+}
+
+/** A widget visitor: the pre-chat form through the public API, then an SDK client on the token. */
+export interface TestVisitor {
+  client: KurierClient;
+  session: VisitorSession;
+  /** Starts a conversation with a first message, as the widget does. */
+  start(text: string, clientMsgId?: string): Promise<VisitorConversation>;
+}
+
+/** Fills the widget's pre-chat form for an inbox and returns the visitor. */
+export async function createVisitor(
+  server: TestServer,
+  widgetKey: string,
+  { name = 'Eva Kundin', email = 'eva@example.com' }: { name?: string; email?: string } = {},
+): Promise<TestVisitor> {
+  const client = newClient(server);
+  const widget = client.widget(widgetKey);
+  const session = await widget.startVisitor({ name, email, consent: true, locale: 'de' });
+  let n = 0;
+  return {
+    client,
+    session,
+    start: (text, clientMsgId = `start-${session.contactId}-${++n}`) => widget.startConversation(text, clientMsgId),
+  };
 }

@@ -11,8 +11,11 @@ export const PROTOCOL_VERSION = 1;
 
 export * from './errors.js';
 export * from './http/accounts.js';
+export * from './http/contacts.js';
 export * from './http/conversations.js';
+export * from './http/inbox.js';
 export * from './http/media.js';
+export * from './http/widget.js';
 export * from './ids.js';
 export * from './models.js';
 export * from './ws/client-frames.js';

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { Cursor, Id, Seq, Timestamp } from './ids.js';
 
-/** Staff roles. `agent` and `marketer` arrive with the inbox and broadcast features. */
-export const Role = z.enum(['owner', 'admin', 'member']);
+/**
+ * Staff roles. Agents answer customers in the team inbox (admins and owners may too); `marketer`
+ * arrives with broadcasts.
+ */
+export const Role = z.enum(['owner', 'admin', 'agent', 'member']);
 /** A staff role. */
 export type Role = z.infer<typeof Role>;
 
@@ -86,10 +89,22 @@ export type ChatPrefs = z.infer<typeof ChatPrefs>;
 /** `mutedUntil` for "until I unmute it" (the last millisecond of the year 9999). */
 export const MUTED_FOREVER = 253_402_300_799_999;
 
-/** Message types the core knows; `template` and `interactive` come with later features. */
-export const MessageType = z.enum(['text', 'file', 'system']);
+/**
+ * Message types the core knows; `template` and `interactive` come with later features. A `note`
+ * is a private remark of staff in a customer conversation: the customer never receives it.
+ */
+export const MessageType = z.enum(['text', 'file', 'system', 'note']);
 /** The type of a message. */
 export type MessageType = z.infer<typeof MessageType>;
+
+/**
+ * Where a customer conversation stands in the team inbox: `open` waits for the team, `pending`
+ * waits for the customer, `snoozed` is hidden until a time, `resolved` is done (a new customer
+ * message reopens it).
+ */
+export const InboxStatus = z.enum(['open', 'pending', 'snoozed', 'resolved']);
+/** Where a customer conversation stands in the team inbox. */
+export type InboxStatus = z.infer<typeof InboxStatus>;
 
 /** What a system message reports; the client renders it in the reader's language. */
 export const SystemEvent = z.discriminatedUnion('event', [
@@ -99,6 +114,19 @@ export const SystemEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('member_left') }),
   z.object({ event: z.literal('renamed'), name: z.string() }),
   z.object({ event: z.literal('role_changed'), userId: Id, role: MemberRole }),
+  /** A customer conversation got an owner (or lost it: `userId` null). The name is a snapshot. */
+  z.object({ event: z.literal('assigned'), userId: Id.nullable(), displayName: z.string().nullable() }),
+  /**
+   * An automatic answer to the customer: `away` outside business hours, `queue` with their place
+   * in the queue. The widget words it in the customer's language from the inbox's settings.
+   */
+  z.object({
+    event: z.literal('auto_reply'),
+    reply: z.enum(['away', 'queue']),
+    position: z.number().int().positive().nullable(),
+  }),
+  /** A customer conversation was resolved, reopened, set pending or snoozed. */
+  z.object({ event: z.literal('status_changed'), status: InboxStatus }),
 ]);
 /** What a system message reports. */
 export type SystemEvent = z.infer<typeof SystemEvent>;

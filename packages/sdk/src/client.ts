@@ -8,6 +8,7 @@ import {
   type ConversationSummary,
   type CreateConversationRequest,
   type HistoryPage,
+  type InboxItem,
   type MediaRef,
   type MediaVariant,
   type Member,
@@ -22,10 +23,12 @@ import {
 import { Connection, type ConnectionState } from './connection.js';
 import { Emitter } from './emitter.js';
 import { isPermanent, KurierApiError, responseError } from './errors.js';
+import { InboxApi } from './inbox.js';
 import { MediaApi, type UploadOptions } from './media.js';
 import { type ClientOptions, type ClientStorage, MemoryStorage, type WebSocketConstructor } from './options.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { Requests } from './requests.js';
+import { WidgetApi } from './widget.js';
 
 /** Events a client emits. */
 export type ClientEvents = {
@@ -41,6 +44,8 @@ export type ClientEvents = {
   conversation: [Conversation];
   /** This user pinned, muted or archived a chat (on any of their devices). */
   prefs: [ChatPrefs];
+  /** Staff: a customer conversation's inbox state changed (live only; reload views after a reconnect). */
+  inbox: [InboxItem];
   typing: [{ conversationId: string; userId: string; typing: boolean }];
   presence: [{ userId: string; online: boolean; lastSeenAt: number | null }];
   /** A server error not tied to a request of this client. */
@@ -66,6 +71,8 @@ export class KurierClient extends Emitter<ClientEvents> {
   readonly #storage: ClientStorage;
   readonly #outbox: Outbox;
   readonly #media: MediaApi;
+  /** The team inbox (staff with inbox access). */
+  readonly inbox: InboxApi;
   readonly #requests = new Requests();
   readonly #waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: KurierApiError) => void }>();
   readonly #sendRequests = new Map<string, string>();
@@ -95,6 +102,21 @@ export class KurierClient extends Emitter<ClientEvents> {
       token: () => this.#token,
       request: (method, path) => this.request(method, path),
     });
+    this.inbox = new InboxApi((method, path, body) => this.request(method, path, body));
+  }
+
+  /** The customer's side of one inbox (web chat widget, guest link); see `WidgetApi`. */
+  widget(key: string): WidgetApi {
+    return new WidgetApi(
+      {
+        request: (method, path, body) => this.request(method, path, body),
+        adopt: (session) => {
+          this.#token = session.token;
+          this.#userId = session.contactId;
+        },
+      },
+      key,
+    );
   }
 
   /** The session token (keep it to resume without a password). */
@@ -309,7 +331,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   async send(
     conversationId: string,
     text: string,
-    opts: { replyToId?: string; clientMsgId?: string; mediaId?: string } = {},
+    opts: { replyToId?: string; clientMsgId?: string; mediaId?: string; note?: boolean } = {},
   ): Promise<Message> {
     await this.#load();
     const entry: OutboxEntry = {
@@ -320,6 +342,7 @@ export class KurierClient extends Emitter<ClientEvents> {
     };
     if (opts.replyToId) entry.replyToId = opts.replyToId;
     if (opts.mediaId) entry.mediaId = opts.mediaId;
+    if (opts.note) entry.note = true;
     await this.#outbox.add(entry);
     const result = new Promise<Message>((resolve, reject) => this.#waiting.set(entry.clientMsgId, { resolve, reject }));
     if (this.#authed) this.#sendEntry(entry);
@@ -348,9 +371,12 @@ export class KurierClient extends Emitter<ClientEvents> {
     await this.#call({ type: 'receipt', id: this.#requests.nextId(), kind: 'read', conversationId, seq });
   }
 
-  /** Tells the others you are typing (or stopped). Fire and forget. */
-  typing(conversationId: string, typing: boolean): void {
-    this.#connection?.send({ type: 'typing', conversationId, typing });
+  /**
+   * Tells the others you are typing (or stopped). Fire and forget. With `note`, only staff see
+   * it (typing a private note in a customer conversation).
+   */
+  typing(conversationId: string, typing: boolean, opts: { note?: boolean } = {}): void {
+    this.#connection?.send({ type: 'typing', conversationId, typing, ...(opts.note ? { note: true } : {}) });
   }
 
   /** Sends any frame (tests of the protocol). */
@@ -378,6 +404,7 @@ export class KurierClient extends Emitter<ClientEvents> {
       ...(entry.text !== '' || !entry.mediaId ? { text: entry.text } : {}),
       ...(entry.mediaId ? { mediaId: entry.mediaId } : {}),
       ...(entry.replyToId ? { replyToId: entry.replyToId } : {}),
+      ...(entry.note ? { note: true } : {}),
     };
     if (!this.#connection?.send(frame)) {
       this.#inFlight.delete(entry.clientMsgId);
@@ -502,6 +529,10 @@ export class KurierClient extends Emitter<ClientEvents> {
       case 'prefs':
         this.emit('change', change);
         this.emit('prefs', change.prefs);
+        return;
+      case 'inbox':
+        this.emit('change', change);
+        this.emit('inbox', change.item);
         return;
     }
   }

@@ -10,6 +10,7 @@ export { type ClientEvents, KurierClient, newClientMsgId } from './client.js';
 export type { ConnectionState } from './connection.js';
 export { Emitter } from './emitter.js';
 export { KurierApiError } from './errors.js';
+export { InboxApi } from './inbox.js';
 export type { UploadOptions } from './media.js';
 export {
   type ClientOptions,
@@ -19,3 +20,4 @@ export {
   type WebSocketLike,
 } from './options.js';
 export type { OutboxEntry } from './outbox.js';
+export { WidgetApi } from './widget.js';

@@ -9,6 +9,8 @@ export interface OutboxEntry {
   /** The uploaded file of a file message. */
   mediaId?: string;
   replyToId?: string;
+  /** A private staff note in a customer conversation. */
+  note?: boolean;
   createdAt: number;
 }
 

@@ -7,11 +7,21 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { accountsRoutes } from './accounts/routes.js';
 import { type AccountsService, accountsService } from './accounts/service.js';
 import type { Config } from './config.js';
+import { contactsRoutes } from './contacts/routes.js';
+import { type ContactsService, contactsService } from './contacts/service.js';
 import { membership } from './conversations/membership.js';
 import { conversationsRoutes } from './conversations/routes.js';
 import { type ConversationsService, conversationsService } from './conversations/service.js';
 import { conversationsStore } from './conversations/store.js';
 import { type Database, openDatabase } from './db/index.js';
+import { inboxAccess } from './inbox/access.js';
+import { inboxAdmin } from './inbox/admin.js';
+import { inboxRouter } from './inbox/router.js';
+import { inboxRoutes } from './inbox/routes.js';
+import { type InboxService, inboxService } from './inbox/service.js';
+import type { InboxDeps } from './inbox/tx.js';
+import { widgetService } from './inbox/widget.js';
+import { widgetRoutes } from './inbox/widget-routes.js';
 import { Bus } from './kernel/bus.js';
 import { installHttpKernel } from './kernel/http.js';
 import { serveWebApp } from './kernel/web-app.js';
@@ -32,6 +42,10 @@ export interface KurierApp {
   conversations: ConversationsService;
   messages: MessagesService;
   media: MediaService;
+  contacts: ContactsService;
+  inbox: InboxService;
+  /** Resolves once automatic assignment has nothing left to do (tests). */
+  routingIdle(): Promise<void>;
   /** Graceful shutdown: stop accepting, finish queued commits, close sockets and the database. */
   close(): Promise<void>;
 }
@@ -135,6 +149,26 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
   const sync = syncService({ db, messages });
   const hub = new Hub(bus);
+  const isOnline = (userId: string) => hub.isOnline(userId);
+  const onInboxError = (err: unknown) => app.log.error({ err }, 'inbox background work failed');
+
+  const contacts = contactsService({ db, writer, accounts });
+  const access = inboxAccess({ db, accounts, bus });
+  members.bindWatchers(access.watchers);
+  const inboxDeps: InboxDeps = {
+    db,
+    bus,
+    membership: members,
+    conversations,
+    messages,
+    contacts,
+    access,
+    now: Date.now,
+  };
+  const router = inboxRouter({ ...inboxDeps, writer, isOnline, onError: onInboxError });
+  const inbox = inboxService({ ...inboxDeps, writer, router, onError: onInboxError });
+  const inboxSetup = inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChanged: () => void router.kick() });
+  const widget = widgetService({ ...inboxDeps, writer, router, accounts });
 
   new Gauge({
     name: 'kurier_ws_connections',
@@ -195,6 +229,9 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     maxUploadBytes: config.maxUploadBytes,
     uploadsPerMinute: config.uploadsPerMinute,
   });
+  await app.register(contactsRoutes, { contacts, auth });
+  await app.register(inboxRoutes, { inbox, admin: inboxSetup, auth });
+  await app.register(widgetRoutes, { widget, auth, visitorsPerMinute: config.widgetVisitorsPerMinute });
   await serveWebApp(app, config.webDir);
 
   let closing: Promise<void> | null = null;
@@ -209,6 +246,8 @@ export async function buildApp(config: Config): Promise<KurierApp> {
         userIds: peers,
         frame: { type: 'presence', userId, online, lastSeenAt: online ? null : at },
       });
+      // An agent coming online may take conversations waiting in the queue.
+      if (online) void router.kick();
       if (online) {
         const onlinePeers = peers.filter((p) => hub.isOnline(p));
         for (const peer of onlinePeers) {
@@ -238,9 +277,14 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     conversations,
     messages,
     media,
+    contacts,
+    inbox,
+    routingIdle: () => router.idle(),
     close() {
       closing ??= (async () => {
         messages.stop();
+        inbox.stop();
+        await router.idle();
         // Acknowledge what is already queued before the sockets go, so few clients must retry.
         await writer.drain();
         gateway.shutdown();

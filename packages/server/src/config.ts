@@ -25,6 +25,7 @@ const Env = z.object({
     .default(100 * 1024 * 1024),
   KURIER_UPLOAD_RATE: z.coerce.number().int().min(1).default(60),
   KURIER_WEB_DIR: z.string().optional(),
+  KURIER_WIDGET_VISITOR_RATE: z.coerce.number().int().min(1).default(10),
 });
 
 /** Everything the server needs to know at start, validated once. */
@@ -48,6 +49,8 @@ export interface Config {
   uploadsPerMinute: number;
   /** The built web app (packages/web/dist by default), served at `/`. */
   webDir: string;
+  /** Widget pre-chat forms (new visitors) per client address and minute. */
+  widgetVisitorsPerMinute: number;
 }
 
 /** Reads the environment; throws a readable error naming the bad variable. */
@@ -76,5 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.KURIER_MAX_UPLOAD_BYTES,
     uploadsPerMinute: e.KURIER_UPLOAD_RATE,
     webDir: e.KURIER_WEB_DIR ? resolve(e.KURIER_WEB_DIR) : DEFAULT_WEB_DIR,
+    widgetVisitorsPerMinute: e.KURIER_WIDGET_VISITOR_RATE,
   };
 }

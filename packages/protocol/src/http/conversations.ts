@@ -96,6 +96,8 @@ export const SendMessageRequest = z
     text: z.string().min(1).max(LIMITS.textLength).optional(),
     mediaId: Id.optional(),
     replyToId: Id.optional(),
+    /** Staff in a customer conversation: a private note the customer never receives. */
+    note: z.boolean().optional(),
   })
   .refine(...SEND_CONTENT_RULE);
 /** Body of `POST /api/v1/conversations/:id/messages`. */

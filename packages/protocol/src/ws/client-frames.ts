@@ -30,6 +30,8 @@ export const SendFrame = z
     text: Text.optional(),
     mediaId: Id.optional(),
     replyToId: Id.optional(),
+    /** Staff in a customer conversation: a private note the customer never receives. */
+    note: z.boolean().optional(),
   })
   .refine(...SEND_CONTENT_RULE);
 
@@ -67,6 +69,8 @@ export const TypingFrame = z.object({
   type: z.literal('typing'),
   conversationId: Id,
   typing: z.boolean(),
+  /** Typing a private note: only staff see it (the collision hint), never the customer. */
+  note: z.boolean().optional(),
 });
 
 /** Ask for every change after `cursor` again (normally hello does this). */

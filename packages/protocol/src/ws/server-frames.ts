@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { InboxChange } from '../http/inbox.js';
 import { Cursor, Id, Timestamp } from '../ids.js';
 import { ChatPrefs, Conversation, Member, Message } from '../models.js';
 import { RequestId } from './client-frames.js';
@@ -11,9 +12,35 @@ export const Change = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('conversation'), conversation: Conversation }),
   /** The user's own pin, mute or archive state of a chat; only their devices receive it. */
   z.object({ kind: z.literal('prefs'), prefs: ChatPrefs }),
+  /**
+   * The inbox state of a customer conversation, for staff who may see it. Live only: it is not
+   * part of the sync stream, so inbox views reload after a reconnect.
+   */
+  InboxChange,
 ]);
 /** One durable change in a user's stream. */
 export type Change = z.infer<typeof Change>;
+
+/**
+ * The change id of a change, whatever its kind.
+ *
+ * @example
+ * const cursor = changeIdOf(frame.changes.at(-1));
+ */
+export function changeIdOf(change: Change): number {
+  switch (change.kind) {
+    case 'message':
+      return change.message.changeId;
+    case 'member':
+      return change.member.changeId;
+    case 'conversation':
+      return change.conversation.changeId;
+    case 'prefs':
+      return change.prefs.changeId;
+    case 'inbox':
+      return change.item.changeId;
+  }
+}
 
 /** Answer to `hello`. `cursor` is the server's current head. */
 export const WelcomeFrame = z.object({

@@ -68,7 +68,7 @@ export async function accountsRoutes(app: FastifyInstance, { accounts, auth, log
     return reply.status(204).send();
   });
 
-  app.post('/api/v1/logout', { preHandler: auth }, async (request, reply) => {
+  app.post('/api/v1/logout', { preHandler: auth, config: { contacts: true } }, async (request, reply) => {
     const actor = actorOf(request);
     await accounts.revokeSession(actor, actor.sessionId);
     return reply.status(204).send();

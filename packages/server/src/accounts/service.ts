@@ -14,7 +14,7 @@ import type {
 import { CreateInviteRequest as CreateInviteSchema } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { Actor } from '../kernel/auth.js';
+import type { Actor, ActorRole } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
 import { KurierError } from '../kernel/errors.js';
 import { hashToken, newId, newToken } from '../kernel/ids.js';
@@ -145,7 +145,9 @@ export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, 
     async login(input: LoginRequest): Promise<AuthResponse> {
       const username = input.username.toLowerCase();
       checkFailures(username);
-      const user = await store.userByUsername(username);
+      const found = await store.userByUsername(username);
+      // Customers never log in with a password; they count as unknown.
+      const user = found?.role === 'contact' ? undefined : found;
       // Verify against a dummy hash for unknown users so timing does not reveal who exists.
       const ok = await verifyPassword(input.password, user?.password_hash ?? (await DUMMY_HASH_PROMISE));
       if (!user || !ok || user.disabled_at !== null) {
@@ -165,7 +167,7 @@ export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, 
         throw new KurierError('SESSION_EXPIRED');
       }
       if (at - row.last_used_at > TOUCH_INTERVAL_MS) await store.touchSession(row.id, at);
-      return { userId: row.user_id, role: row.role as Role, sessionId: row.id, expiresAt: row.expires_at };
+      return { userId: row.user_id, role: row.role as ActorRole, sessionId: row.id, expiresAt: row.expires_at };
     },
 
     async me(actor: Actor): Promise<User> {
@@ -176,6 +178,11 @@ export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, 
 
     async listUsers(): Promise<User[]> {
       return (await store.listUsers()).map(presentUser);
+    },
+
+    /** Active staff (no customers), read through `trx` when inside a transaction. */
+    staff(trx: Kysely<DB> = db): Promise<UserRow[]> {
+      return accountsStore(trx).listUsers();
     },
 
     async usersByIds(ids: readonly string[]): Promise<UserRow[]> {
@@ -242,6 +249,34 @@ export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, 
         await insertUniqueUser(s, row);
       });
       return openSession(row, input.deviceName);
+    },
+
+    /**
+     * The user row a customer writes under (role `contact`, no password: it can never log in),
+     * inside the caller's transaction so the contact and its principal commit together.
+     */
+    async createContactUser(trx: Kysely<DB>, input: { id: string; displayName: string; at: number }): Promise<void> {
+      await accountsStore(trx).insertUser({
+        id: input.id,
+        // Staff usernames are [a-z0-9._-]; the colon keeps these out of their namespace.
+        username: `contact:${input.id}`,
+        display_name: input.displayName,
+        role: 'contact',
+        password_hash: '!',
+        created_at: input.at,
+        last_seen_at: null,
+        disabled_at: null,
+      });
+    },
+
+    /** Renames a customer's user row with their contact (staff rename themselves in the profile). */
+    async renameContactUser(trx: Kysely<DB>, id: string, displayName: string): Promise<void> {
+      await accountsStore(trx).updateUser(id, { display_name: displayName });
+    },
+
+    /** Ends every session of a user, e.g. a blocked customer's widget (their sockets close). */
+    async revokeAllSessions(userId: string): Promise<void> {
+      revoke(await store.revokeSessions(userId, now()));
     },
 
     async setLastSeen(userId: string, at: number): Promise<void> {

@@ -19,8 +19,15 @@ export function accountsStore(db: Kysely<DB>) {
     usersByIds: async (ids: readonly string[]) =>
       ids.length === 0 ? [] : db.selectFrom('users').selectAll().where('id', 'in', ids).execute(),
 
+    /** Staff only: customers have user rows too (role `contact`) but are no one's colleagues. */
     listUsers: () =>
-      db.selectFrom('users').selectAll().where('disabled_at', 'is', null).orderBy('display_name').execute(),
+      db
+        .selectFrom('users')
+        .selectAll()
+        .where('disabled_at', 'is', null)
+        .where('role', '!=', 'contact')
+        .orderBy('display_name')
+        .execute(),
 
     insertUser: (row: UserRow) => db.insertInto('users').values(row).execute(),
 

@@ -28,7 +28,7 @@ export async function conversationsRoutes(
     return reply.status(201).send(detail);
   });
 
-  app.get('/api/v1/conversations/:id', async (request) =>
+  app.get('/api/v1/conversations/:id', { config: { contacts: true } }, async (request) =>
     conversations.get(actorOf(request), parse(Params, request.params).id),
   );
 

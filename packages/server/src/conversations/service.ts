@@ -1,11 +1,15 @@
 import {
   type Change,
   type ChatPrefs,
+  type Conversation,
   type ConversationDetail,
+  type ConversationKind,
   type ConversationSummary,
   type CreateConversationRequest,
   CreateConversationRequest as CreateSchema,
+  changeIdOf,
   LIMITS,
+  type Member,
   type MemberRole,
   type SystemEvent,
   type UpdateChatPrefsRequest,
@@ -20,7 +24,7 @@ import { KurierError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import type { MessagesService } from '../messages/service.js';
-import type { Membership } from './membership.js';
+import type { Audience, Membership } from './membership.js';
 import { presentConversation, presentMember, presentPrefs } from './present.js';
 import {
   type ChatPrefsRow,
@@ -70,7 +74,7 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
 
   async function requireUsers(ids: readonly string[]): Promise<void> {
     const found = await accounts.usersByIds(ids);
-    const active = new Set(found.filter((u) => u.disabled_at === null).map((u) => u.id));
+    const active = new Set(found.filter((u) => u.disabled_at === null && u.role !== 'contact').map((u) => u.id));
     const missing = ids.filter((id) => !active.has(id));
     if (missing.length > 0) throw new KurierError('USER_NOT_FOUND', { details: { userIds: missing } });
   }
@@ -240,7 +244,7 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
     },
 
     async get(actor: Actor, conversationId: string): Promise<ConversationDetail> {
-      await membership.requireMember(actor.userId, conversationId);
+      await membership.requireReader(actor, conversationId);
       return detail(store, (await store.byId(conversationId)) as ConversationRow);
     },
 
@@ -368,10 +372,55 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       });
     },
 
-    /** Active member ids (cached), for a member of the conversation: typing fan-out. */
-    async activeMemberIds(actor: Actor, conversationId: string): Promise<readonly string[]> {
-      await membership.requireMember(actor.userId, conversationId);
-      return membership.activeMemberIds(conversationId);
+    /** Who sees the actor's live signals (typing), for someone who may read the conversation. */
+    async audience(actor: Actor, conversationId: string): Promise<Audience> {
+      await membership.requireReader(actor, conversationId);
+      return membership.audience(conversationId);
+    },
+
+    /**
+     * Opens a customer conversation with the contact as its only member, inside the inbox's
+     * transaction (the inbox state and first message commit with it). Uses two change ids.
+     */
+    async createCustomer(
+      trx: Kysely<DB>,
+      { contactId, at, changeId }: { contactId: string; at: number; changeId: number },
+    ): Promise<{ conversation: Conversation; member: Member }> {
+      const s = conversationsStore(trx);
+      const row = conversationRow({
+        kind: 'customer',
+        name: null,
+        directKey: null,
+        createdBy: contactId,
+        at,
+        changeId,
+      });
+      const member = memberRow(row.id, contactId, { role: 'member', at, changeId: changeId + 1 });
+      await s.insert(row);
+      await s.upsertMembers([member]);
+      return { conversation: presentConversation(row), member: presentMember(member) };
+    },
+
+    /**
+     * Lets a user join or leave a conversation inside a caller's transaction (an agent taking or
+     * handing over a customer conversation). Returns the new member state, or null when nothing
+     * changed. The caller invalidates membership and publishes after commit.
+     */
+    async setActiveMember(
+      trx: Kysely<DB>,
+      input: { conversationId: string; userId: string; active: boolean; at: number; changeId: () => Promise<number> },
+    ): Promise<Member | null> {
+      const s = conversationsStore(trx);
+      const row = await s.member(input.conversationId, input.userId);
+      const isActive = row !== undefined && row.left_at === null;
+      if (isActive === input.active) return null;
+      const changeId = await input.changeId();
+      const next: MemberRow = row
+        ? { ...row, left_at: input.active ? null : input.at, change_id: changeId }
+        : memberRow(input.conversationId, input.userId, { role: 'member', at: input.at, changeId });
+      if (input.active) next.joined_at = input.at;
+      await s.upsertMembers([next]);
+      return presentMember(next);
     },
 
     /** Ids of the conversations a user is in (search scope, sync). */
@@ -384,7 +433,7 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
 }
 
 function conversationRow(c: {
-  kind: 'direct' | 'group';
+  kind: ConversationKind;
   name: string | null;
   directKey: string | null;
   createdBy: string;
@@ -402,19 +451,6 @@ function conversationRow(c: {
     last_message_at: null,
     change_id: c.changeId,
   };
-}
-
-function changeIdOf(change: Change): number {
-  switch (change.kind) {
-    case 'message':
-      return change.message.changeId;
-    case 'member':
-      return change.member.changeId;
-    case 'conversation':
-      return change.conversation.changeId;
-    case 'prefs':
-      return change.prefs.changeId;
-  }
 }
 
 /** The conversations service contract. */

@@ -9,6 +9,7 @@ import * as init from './migrations/0001-init.js';
 import * as ftsInBackground from './migrations/0002-fts-in-background.js';
 import * as media from './migrations/0003-media.js';
 import * as chatPrefs from './migrations/0004-chat-prefs.js';
+import * as inbox from './migrations/0005-inbox.js';
 import type { DB } from './schema.js';
 
 /** The two supported databases. */
@@ -112,6 +113,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) =
   '0002-fts-in-background': ftsInBackground,
   '0003-media': media,
   '0004-chat-prefs': chatPrefs,
+  '0005-inbox': inbox,
 };
 
 async function migrate(database: Database): Promise<void> {

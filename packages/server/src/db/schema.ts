@@ -13,6 +13,17 @@ export interface DB {
   media: MediaTable;
   secrets: SecretsTable;
   chat_prefs: ChatPrefsTable;
+  contacts: ContactsTable;
+  contact_tags: ContactTagsTable;
+  consents: ConsentsTable;
+  inboxes: InboxesTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  inbox_teams: InboxTeamsTable;
+  agents: AgentsTable;
+  inbox_state: InboxStateTable;
+  inbox_labels: InboxLabelsTable;
+  canned_replies: CannedRepliesTable;
 }
 
 export interface UsersTable {
@@ -141,4 +152,99 @@ export interface ChatPrefsTable {
   muted_until: number | null;
   archived_at: number | null;
   change_id: number;
+}
+
+/** A customer identity; `id` is also its `users` row (role `contact`), which writes its messages. */
+export interface ContactsTable {
+  id: string;
+  name: string | null;
+  email: string | null;
+  external_id: string | null;
+  /** JSON object of string attributes. */
+  attributes: string;
+  blocked_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ContactTagsTable {
+  contact_id: string;
+  tag: string;
+}
+
+/** Append-only consent log. */
+export interface ConsentsTable {
+  id: string;
+  contact_id: string;
+  purpose: string;
+  text: string;
+  source: string;
+  created_at: number;
+}
+
+export interface InboxesTable {
+  id: string;
+  name: string;
+  widget_key: string;
+  slug: string;
+  /** Key of the identity-verification HMAC; the website holds it too, so it is kept readable. */
+  identity_secret: string;
+  /** JSON of the protocol's InboxSettings. */
+  settings: string;
+  created_at: number;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+}
+
+export interface InboxTeamsTable {
+  inbox_id: string;
+  team_id: string;
+}
+
+/** Routing state of one agent. */
+export interface AgentsTable {
+  user_id: string;
+  capacity: number;
+  last_assigned_at: number | null;
+}
+
+/** The inbox state of one customer conversation. */
+export interface InboxStateTable {
+  conversation_id: string;
+  inbox_id: string;
+  contact_id: string;
+  status: string;
+  assignee_id: string | null;
+  team_id: string | null;
+  snoozed_until: number | null;
+  waiting_since: number | null;
+  first_response_at: number | null;
+  resolved_at: number | null;
+  created_at: number;
+  last_activity_at: number;
+  change_id: number;
+  csat_score: number | null;
+  csat_comment: string | null;
+}
+
+export interface InboxLabelsTable {
+  conversation_id: string;
+  label: string;
+}
+
+export interface CannedRepliesTable {
+  id: string;
+  shortcut: string;
+  text: string;
+  created_by: string;
+  created_at: number;
 }

@@ -2,10 +2,13 @@ import type { Role } from '@kurier/protocol';
 import type { FastifyRequest } from 'fastify';
 import { KurierError } from './errors.js';
 
+/** A staff role, or `contact` for a customer's session (widget or guest link). */
+export type ActorRole = Role | 'contact';
+
 /** Who is acting: resolved from a session token once per request or connection. */
 export interface Actor {
   userId: string;
-  role: Role;
+  role: ActorRole;
   sessionId: string;
   /** When the session stops being valid (epoch ms); live connections close then. */
   expiresAt: number;
@@ -26,7 +29,7 @@ export function actorOf(request: FastifyRequest): Actor {
 }
 
 /** Throws FORBIDDEN unless the actor has one of the roles. */
-export function requireRole(actor: Actor, ...roles: Role[]): void {
+export function requireRole(actor: Actor, ...roles: ActorRole[]): void {
   if (!roles.includes(actor.role)) throw new KurierError('FORBIDDEN');
 }
 

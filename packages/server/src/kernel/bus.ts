@@ -9,6 +9,8 @@ export interface BusEvents {
   sessionsRevoked: [{ sessionIds: readonly string[] }];
   /** Membership of a conversation changed: drop cached member lists. */
   membershipChanged: [{ conversationId: string }];
+  /** Teams, inboxes or roles changed: who may watch customer conversations is to be recomputed. */
+  accessChanged: [];
 }
 
 /** The in-process bus: typed publish/subscribe. */

@@ -61,6 +61,19 @@ export function installHttpKernel(
   return async function auth(request: FastifyRequest) {
     const token = bearerToken(request);
     if (!token) throw new KurierError('UNAUTHENTICATED');
-    request.actor = await authenticate(token);
+    const actor = await authenticate(token);
+    // Customers' sessions are deny-by-default: only routes that opt in serve them, so a new
+    // staff route can never leak to a widget visitor by omission.
+    if (actor.role === 'contact' && request.routeOptions.config.contacts !== true) {
+      throw new KurierError('FORBIDDEN', { message: 'Customer sessions can only use their own conversations.' });
+    }
+    request.actor = actor;
   };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves customers' (contact) sessions too; every other authenticated route refuses them. */
+    contacts?: boolean;
+  }
 }

@@ -25,6 +25,14 @@ function randomChunk(): Buffer {
   return chunk;
 }
 
+/** The prefix of contact ids, which are also the user ids customers write under. */
+export const CONTACT_ID_PREFIX = 'k';
+
+/** Whether a user id belongs to a customer (a contact) rather than staff. */
+export function isContactId(userId: string): boolean {
+  return userId.startsWith(`${CONTACT_ID_PREFIX}_`);
+}
+
 /** A new secret token (session, invite, setup): 256 random bits. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');

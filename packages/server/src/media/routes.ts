@@ -40,33 +40,37 @@ export async function mediaRoutes(app: FastifyInstance, options: Options) {
     },
   };
 
-  app.post('/api/v1/media', { preHandler: auth, config: uploadLimit }, async (request, reply) => {
-    try {
-      // A declared length far over the limit is refused before a byte of the body is read.
-      if (Number(request.headers['content-length'] ?? 0) > maxUploadBytes + MULTIPART_OVERHEAD) {
-        throw new KurierError('FILE_TOO_LARGE');
+  app.post(
+    '/api/v1/media',
+    { preHandler: auth, config: { ...uploadLimit, contacts: true } },
+    async (request, reply) => {
+      try {
+        // A declared length far over the limit is refused before a byte of the body is read.
+        if (Number(request.headers['content-length'] ?? 0) > maxUploadBytes + MULTIPART_OVERHEAD) {
+          throw new KurierError('FILE_TOO_LARGE');
+        }
+        const part = await request.file().catch((err: unknown) => {
+          // Busboy's own parse errors (no boundary, broken headers) carry no code: the body is bad.
+          throw (err as { code?: unknown }).code ? err : new KurierError('BAD_REQUEST', { cause: err });
+        });
+        if (part?.fieldname !== 'file') {
+          throw new KurierError('VALIDATION_FAILED', { message: 'Send one file in the multipart field "file".' });
+        }
+        // Browsers escape " CR LF in multipart file names as %22 %0D %0A (WHATWG form-data encoding).
+        const name = part.filename.replace(/%(22|0D|0A)/gi, (_, hex: string) =>
+          String.fromCharCode(Number.parseInt(hex, 16)),
+        );
+        const ref = await media.upload(actorOf(request), { stream: part.file, name });
+        return reply.status(201).send({ media: ref });
+      } catch (err) {
+        // The rest of an oversized body is not worth reading: close the connection after answering.
+        if (err instanceof KurierError && err.code === 'FILE_TOO_LARGE') void reply.header('connection', 'close');
+        throw err;
       }
-      const part = await request.file().catch((err: unknown) => {
-        // Busboy's own parse errors (no boundary, broken headers) carry no code: the body is bad.
-        throw (err as { code?: unknown }).code ? err : new KurierError('BAD_REQUEST', { cause: err });
-      });
-      if (part?.fieldname !== 'file') {
-        throw new KurierError('VALIDATION_FAILED', { message: 'Send one file in the multipart field "file".' });
-      }
-      // Browsers escape " CR LF in multipart file names as %22 %0D %0A (WHATWG form-data encoding).
-      const name = part.filename.replace(/%(22|0D|0A)/gi, (_, hex: string) =>
-        String.fromCharCode(Number.parseInt(hex, 16)),
-      );
-      const ref = await media.upload(actorOf(request), { stream: part.file, name });
-      return reply.status(201).send({ media: ref });
-    } catch (err) {
-      // The rest of an oversized body is not worth reading: close the connection after answering.
-      if (err instanceof KurierError && err.code === 'FILE_TOO_LARGE') void reply.header('connection', 'close');
-      throw err;
-    }
-  });
+    },
+  );
 
-  app.get('/api/v1/media/:id/url', { preHandler: auth }, async (request) =>
+  app.get('/api/v1/media/:id/url', { preHandler: auth, config: { contacts: true } }, async (request) =>
     media.urls(actorOf(request), parse(Params, request.params).id),
   );
 

@@ -65,7 +65,7 @@ export async function mediaService({
     if (!row) throw new KurierError('MEDIA_NOT_FOUND');
     if (row.uploader_id === actor.userId) return row;
     for (const conversationId of await conversationsWithMedia(id)) {
-      if ((await membership.activeMemberIds(conversationId)).includes(actor.userId)) return row;
+      if (await membership.canRead(actor, conversationId)) return row;
     }
     // Not FORBIDDEN: whoever may not read a file does not learn that it exists.
     throw new KurierError('MEDIA_NOT_FOUND');

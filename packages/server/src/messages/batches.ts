@@ -15,6 +15,8 @@ export interface SendItem {
   text?: string | undefined;
   mediaId?: string | undefined;
   replyToId?: string | undefined;
+  /** A private staff note (customer conversations only). */
+  note?: boolean | undefined;
   senderId: string;
   at: number;
 }
@@ -64,7 +66,9 @@ export async function commitSends(
   );
   const replyIds = [...new Set(items.flatMap((i) => (i.replyToId ? [i.replyToId] : [])))];
   const replyTargets = new Map((await s.byIds(replyIds)).map((r) => [r.id, r.conversation_id]));
-  const seqs = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
+  const convs = await s.lastSeqs(conversationIds);
+  const seqs = new Map(convs.map((c) => [c.id, c.last_seq]));
+  const customer = new Set(convs.flatMap((c) => (c.kind === 'customer' ? [c.id] : [])));
 
   const results: Result<Message>[] = [];
   const rows: MessageRow[] = [];
@@ -83,7 +87,7 @@ export async function commitSends(
       results.push(same ? ok(prior.message) : fail(new KurierError('CLIENT_MSG_ID_REUSED')));
       continue;
     }
-    const refusal = refuse(item, { seqs, isMember, replyTargets, files });
+    const refusal = refuse(item, { seqs, isMember, replyTargets, files, customer });
     if (refusal) {
       results.push(fail(refusal));
       continue;
@@ -96,7 +100,7 @@ export async function commitSends(
       seq,
       sender_id: item.senderId,
       client_msg_id: item.clientMsgId,
-      type: item.mediaId ? 'file' : 'text',
+      type: item.note ? 'note' : item.mediaId ? 'file' : 'text',
       text: item.text ?? null,
       system: null,
       reply_to_id: item.replyToId ?? null,
@@ -134,10 +138,14 @@ function refuse(
     isMember: Set<string>;
     replyTargets: Map<string, string>;
     files: ReadonlyMap<string, { uploaderId: string }>;
+    customer: ReadonlySet<string>;
   },
 ): KurierError | null {
   if (!ctx.seqs.has(item.conversationId)) return new KurierError('CONVERSATION_NOT_FOUND');
   if (!ctx.isMember.has(pairKey(item.conversationId, item.senderId))) return new KurierError('NOT_A_MEMBER');
+  if (item.note && !ctx.customer.has(item.conversationId)) {
+    return new KurierError('BAD_REQUEST', { message: 'Private notes belong to customer conversations.' });
+  }
   if (item.replyToId && ctx.replyTargets.get(item.replyToId) !== item.conversationId) {
     return new KurierError('MESSAGE_NOT_FOUND', { message: 'The quoted message is not in this conversation.' });
   }

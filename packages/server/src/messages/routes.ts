@@ -18,12 +18,12 @@ interface Options {
 export async function messagesRoutes(app: FastifyInstance, { messages, conversations, auth }: Options) {
   app.addHook('preHandler', auth);
 
-  app.get('/api/v1/conversations/:id/messages', async (request) => {
+  app.get('/api/v1/conversations/:id/messages', { config: { contacts: true } }, async (request) => {
     const { before, limit } = parse(HistoryQuery, request.query);
     return messages.history(actorOf(request), parse(Params, request.params).id, { before, limit });
   });
 
-  app.post('/api/v1/conversations/:id/messages', async (request, reply) => {
+  app.post('/api/v1/conversations/:id/messages', { config: { contacts: true } }, async (request, reply) => {
     const body = parse(SendMessageRequest, request.body);
     const message = await messages.send(actorOf(request), {
       conversationId: parse(Params, request.params).id,

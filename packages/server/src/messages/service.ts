@@ -22,7 +22,15 @@ export interface SendInput {
   text?: string | undefined;
   mediaId?: string | undefined;
   replyToId?: string | undefined;
+  note?: boolean | undefined;
 }
+
+/**
+ * Runs inside a send batch's transaction with the messages it created, so state that follows
+ * messages (the inbox: reopen, waiting time, first response) commits with them. Returns what to
+ * publish after the messages, or null.
+ */
+export type CommittedHook = (trx: Kysely<DB>, created: readonly Message[]) => Promise<(() => void) | null>;
 
 /** A receipt watermark move, as queued for group commit. */
 export interface ReceiptInput {
@@ -61,12 +69,14 @@ export function messagesService({
   const storeOf = (trx: Kysely<DB>) => messagesStore(trx, dialect);
   const searchIndex = searchIndexer({ writer, storeOf, intervalMs: searchIndexIntervalMs, onError: onBackgroundError });
 
-  /** Sends each message's new state to every active member (all their devices). */
+  let committedHook: CommittedHook = async () => null;
+
+  /** Sends each message's new state to its audience (all their devices); notes skip customers. */
   async function publishMessages(messages: readonly Message[]): Promise<void> {
     for (const message of messages) {
-      const userIds = await membership.activeMemberIds(message.conversationId);
+      const audience = await membership.audience(message.conversationId);
       bus.emit('deliver', {
-        userIds,
+        userIds: message.type === 'note' ? audience.staff : audience.all,
         frame: {
           type: 'changes',
           changes: [{ kind: 'message', message }],
@@ -92,8 +102,16 @@ export function messagesService({
 
   writer.register<SendItem, Message>('send', async (trx, items) => {
     const { results, created } = await commitSends(storeOf(trx), { trx, items, media: media.lookup });
-    if (created.length > 0) searchIndex.touch();
-    return { results, publish: () => publishMessages(created) };
+    if (created.length === 0) return { results };
+    searchIndex.touch();
+    const after = await committedHook(trx, created);
+    return {
+      results,
+      publish: async () => {
+        await publishMessages(created);
+        after?.();
+      },
+    };
   });
   writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
     const { results, changed } = await commitReceipts(storeOf(trx), { trx, items });
@@ -104,7 +122,7 @@ export function messagesService({
   async function publishMembers(members: readonly Member[]): Promise<void> {
     for (const member of members) {
       bus.emit('deliver', {
-        userIds: await membership.activeMemberIds(member.conversationId),
+        userIds: (await membership.audience(member.conversationId)).all,
         frame: {
           type: 'changes',
           changes: [{ kind: 'member', member }],
@@ -140,6 +158,42 @@ export function messagesService({
     });
   }
 
+  /** One message appended in a caller's transaction, after the conversation's last seq. */
+  async function append(
+    trx: Kysely<DB>,
+    input: Pick<MessageRow, 'type' | 'text' | 'system'> & {
+      conversationId: string;
+      senderId: string;
+      changeId: number;
+      clientMsgId?: string;
+    },
+  ): Promise<Message> {
+    const s = storeOf(trx);
+    const [conv] = await s.lastSeqs([input.conversationId]);
+    if (!conv) throw new KurierError('CONVERSATION_NOT_FOUND');
+    const at = now();
+    const row: MessageRow = {
+      id: newId('m'),
+      conversation_id: input.conversationId,
+      seq: conv.last_seq + 1,
+      sender_id: input.senderId,
+      client_msg_id: input.clientMsgId ?? null,
+      type: input.type,
+      text: input.text,
+      system: input.system,
+      reply_to_id: null,
+      created_at: at,
+      edited_at: null,
+      deleted_at: null,
+      change_id: input.changeId,
+      media_id: null,
+    };
+    await s.insertMany([row]);
+    await s.advanceConversations([{ id: input.conversationId, seq: row.seq, at }]);
+    if (row.text !== null) searchIndex.touch();
+    return presentMessage(row);
+  }
+
   return {
     /**
      * Sends a text or file message; resolves with the stored message after the durable commit.
@@ -149,6 +203,7 @@ export function messagesService({
       if (input.text === undefined && input.mediaId === undefined) {
         throw new KurierError('VALIDATION_FAILED', { message: 'A message needs text or a file.' });
       }
+      if (input.note && actor.role === 'contact') throw new KurierError('FORBIDDEN');
       await membership.requireMember(actor.userId, input.conversationId);
       return writer.submit<Message>('send', { ...input, senderId: actor.userId, at: now() } satisfies SendItem);
     },
@@ -193,6 +248,11 @@ export function messagesService({
 
     /** Moves the actor's delivered/read watermark forward; older positions are ignored. */
     async receipt(actor: Actor, input: ReceiptInput): Promise<void> {
+      // Staff watching a customer conversation have no watermark to move; their SDK still says
+      // "delivered" for what it receives, which is not an error.
+      if (!(await membership.activeMemberIds(input.conversationId)).includes(actor.userId)) {
+        if (await membership.canRead(actor, input.conversationId)) return;
+      }
       await membership.requireMember(actor.userId, input.conversationId);
       await writer.submit<void>('receipt', { ...input, userId: actor.userId } satisfies ReceiptItem);
     },
@@ -201,33 +261,32 @@ export function messagesService({
      * Appends a system message inside a caller's transaction (membership changes, renames) so the
      * change and its announcement commit together. The caller publishes the returned message.
      */
-    async appendSystem(
+    appendSystem(
       trx: Kysely<DB>,
       input: { conversationId: string; senderId: string; event: SystemEvent; changeId: number },
     ): Promise<Message> {
-      const s = storeOf(trx);
-      const [conv] = await s.lastSeqs([input.conversationId]);
-      if (!conv) throw new KurierError('CONVERSATION_NOT_FOUND');
-      const at = now();
-      const row: MessageRow = {
-        id: newId('m'),
-        conversation_id: input.conversationId,
-        seq: conv.last_seq + 1,
-        sender_id: input.senderId,
-        client_msg_id: null,
-        type: 'system',
-        text: null,
-        system: JSON.stringify(input.event),
-        reply_to_id: null,
-        created_at: at,
-        edited_at: null,
-        deleted_at: null,
-        change_id: input.changeId,
-        media_id: null,
-      };
-      await s.insertMany([row]);
-      await s.advanceConversations([{ id: input.conversationId, seq: row.seq, at }]);
-      return presentMessage(row);
+      return append(trx, { ...input, type: 'system', text: null, system: JSON.stringify(input.event) });
+    },
+
+    /**
+     * Appends a text message inside a caller's transaction (a conversation opened together with
+     * its first message). Membership and idempotency are the caller's to check.
+     */
+    appendText(
+      trx: Kysely<DB>,
+      input: { conversationId: string; senderId: string; text: string; clientMsgId: string; changeId: number },
+    ): Promise<Message> {
+      return append(trx, { ...input, type: 'text', system: null });
+    },
+
+    /** A sender's message by its clientMsgId (idempotent operations that send as their first step). */
+    async bySender(trx: Kysely<DB>, senderId: string, clientMsgId: string): Promise<MessageRow | undefined> {
+      return (await storeOf(trx).byClientIds([clientMsgId])).find((r) => r.sender_id === senderId);
+    },
+
+    /** Binds the hook that runs in every send batch's transaction (the inbox; once, at startup). */
+    onCommitted(hook: CommittedHook): void {
+      committedHook = hook;
     },
 
     publishMessages,
@@ -254,8 +313,12 @@ export function messagesService({
       conversationId: string,
       { before, limit }: { before?: number | undefined; limit: number },
     ) {
-      await membership.requireMember(actor.userId, conversationId);
-      const rows = await store.history(conversationId, before, limit + 1);
+      await membership.requireReader(actor, conversationId);
+      const rows = await store.history(conversationId, {
+        before,
+        limit: limit + 1,
+        hideNotes: actor.role === 'contact',
+      });
       const hasMore = rows.length > limit;
       const page = hasMore ? rows.slice(1) : rows;
       return { messages: await presentRows(page), hasMore };

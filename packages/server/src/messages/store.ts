@@ -166,10 +166,14 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
             .groupBy('messages.conversation_id')
             .execute(),
 
-    /** Newest `limit` messages with seq below `before`, returned oldest first. */
-    history: async (conversationId: string, before: number | undefined, limit: number) => {
+    /** Newest `limit` messages with seq below `before`, returned oldest first; `hideNotes` for customers. */
+    history: async (
+      conversationId: string,
+      { before, limit, hideNotes }: { before: number | undefined; limit: number; hideNotes: boolean },
+    ) => {
       let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
       if (before !== undefined) q = q.where('seq', '<', before);
+      if (hideNotes) q = q.where('type', '!=', 'note');
       const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
       return rows.reverse();
     },

@@ -210,8 +210,8 @@ export class RealtimeSession implements HubConnection {
   }
 
   async #typing(actor: Actor, frame: ClientFrameOf<'typing'>): Promise<void> {
-    const members = await this.#deps.conversations.activeMemberIds(actor, frame.conversationId);
-    const others = members.filter((id) => id !== actor.userId);
+    const audience = await this.#deps.conversations.audience(actor, frame.conversationId);
+    const others = (frame.note ? audience.staff : audience.all).filter((id) => id !== actor.userId);
     this.#deps.bus.emit('deliver', {
       userIds: others,
       frame: { type: 'typing', conversationId: frame.conversationId, userId: actor.userId, typing: frame.typing },

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { isContactId } from '../kernel/ids.js';
 
 /**
  * Read-only queries over the change stream of one user. Sync is a read model across domains:
@@ -10,15 +11,16 @@ export function syncStore(db: Kysely<DB>) {
     db.selectFrom('members').select('conversation_id').where('user_id', '=', userId).where('left_at', 'is', null);
 
   return {
-    messages: (userId: string, after: number, limit: number) =>
-      db
+    /** Messages of the user's conversations; a customer's stream leaves staff notes out. */
+    messages: (userId: string, after: number, limit: number) => {
+      let q = db
         .selectFrom('messages')
         .selectAll()
         .where('conversation_id', 'in', active(userId))
-        .where('change_id', '>', after)
-        .orderBy('change_id')
-        .limit(limit)
-        .execute(),
+        .where('change_id', '>', after);
+      if (isContactId(userId)) q = q.where('type', '!=', 'note');
+      return q.orderBy('change_id').limit(limit).execute();
+    },
 
     /** Member rows of the user's conversations, plus the user's own rows (to learn of removal). */
     members: (userId: string, after: number, limit: number) =>

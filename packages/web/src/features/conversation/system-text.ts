@@ -20,5 +20,13 @@ export function systemText(message: Message, users: Record<string, User>, t: TFu
       return t('system.renamed', { actor, name: e.name });
     case 'role_changed':
       return t('system.role_changed', { actor, name: name(e.userId), role: t(`group.${e.role}`) });
+    case 'assigned':
+      return e.userId
+        ? t('system.assigned', { actor, name: users[e.userId]?.displayName ?? e.displayName ?? '…' })
+        : t('system.unassigned', { actor });
+    case 'auto_reply':
+      return e.reply === 'queue' ? t('system.queue', { position: e.position ?? 1 }) : t('system.away');
+    case 'status_changed':
+      return t(`system.status_${e.status}`, { actor });
   }
 }

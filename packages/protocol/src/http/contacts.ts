@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { Id, Timestamp } from '../ids.js';
+
+/** A tag on a contact or a label on a conversation: short, lower case, no spaces. */
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(40)
+  .regex(/^[\p{L}\p{N}_.:-]+$/u, 'letters, digits and _ . : - only');
+
+/** Free-form attributes of a contact (pre-chat fields, company, plan …), string to string. */
+export const ContactAttributes = z
+  .record(z.string().min(1).max(40), z.string().max(500))
+  .refine((a) => Object.keys(a).length <= 50, { message: 'at most 50 attributes' });
+
+/**
+ * A customer identity: a widget visitor, a guest, later a phone number or e-mail address. Its
+ * `id` is also the user id it writes under in its conversations (`senderId`, member `userId`).
+ */
+export const Contact = z.object({
+  id: Id,
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  /** The website's own user id, set when the visitor was verified with the identity HMAC. */
+  externalId: z.string().nullable(),
+  attributes: z.record(z.string(), z.string()),
+  tags: z.array(z.string()),
+  blockedAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp.nullable(),
+});
+/** A customer identity. */
+export type Contact = z.infer<typeof Contact>;
+
+/** What a consent covered, when and from where. Consent records are append-only. */
+export const ConsentRecord = z.object({
+  id: Id,
+  contactId: Id,
+  /** `chat`: the privacy notice of the chat; broadcasts add their own purposes. */
+  purpose: z.string(),
+  /** The notice as the contact saw it. */
+  text: z.string(),
+  /** Where it was given, e.g. `widget:<inboxId>` or `guest-link:<inboxId>`. */
+  source: z.string(),
+  createdAt: Timestamp,
+});
+/** One consent a contact gave. */
+export type ConsentRecord = z.infer<typeof ConsentRecord>;
+
+/** `GET /api/v1/contacts`: newest first; `q` matches name, e-mail and external id. */
+export const ContactListQuery = z.object({
+  q: z.string().trim().max(200).optional(),
+  tag: Tag.optional(),
+  /** `nextBefore` of the previous page. */
+  before: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+/** Query of `GET /api/v1/contacts`. */
+export type ContactListQuery = z.input<typeof ContactListQuery>;
+
+/** `GET /api/v1/contacts`. */
+export const ContactList = z.object({ contacts: z.array(Contact), nextBefore: z.string().nullable() });
+/** `GET /api/v1/contacts`. */
+export type ContactList = z.infer<typeof ContactList>;
+
+/** `GET /api/v1/contacts/:id`: the profile with its consent log. */
+export const ContactDetail = z.object({ contact: Contact, consents: z.array(ConsentRecord) });
+/** `GET /api/v1/contacts/:id`. */
+export type ContactDetail = z.infer<typeof ContactDetail>;
+
+/** `PATCH /api/v1/contacts/:id`: fields left out stay; `attributes` replaces the whole map. */
+export const UpdateContactRequest = z
+  .object({
+    name: z.string().trim().min(1).max(100).nullable(),
+    email: z.email().max(254).nullable(),
+    attributes: ContactAttributes,
+    tags: z.array(Tag).max(30),
+    blocked: z.boolean(),
+  })
+  .partial()
+  .strict();
+/** Body of `PATCH /api/v1/contacts/:id`. */
+export type UpdateContactRequest = z.input<typeof UpdateContactRequest>;
