@@ -52,6 +52,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxUploadBytes: 100 * 1024 * 1024,
     uploadsPerMinute: 1000,
     webDir: loadConfig({}).webDir,
+    widgetDir: loadConfig({}).widgetDir,
     widgetVisitorsPerMinute: 1000,
     ...overrides,
   };

@@ -102,7 +102,12 @@ export class KurierClient extends Emitter<ClientEvents> {
       token: () => this.#token,
       request: (method, path) => this.request(method, path),
     });
-    this.inbox = new InboxApi((method, path, body) => this.request(method, path, body));
+    this.inbox = new InboxApi({
+      request: (method, path, body) => this.request(method, path, body),
+      requestText: (path) => this.requestText(path),
+      postText: async (path, { text, contentType }) =>
+        (await (await this.#fetch('POST', path, { text, contentType })).json()) as never,
+    });
   }
 
   /** The customer's side of one inbox (web chat widget, guest link); see `WidgetApi`. */
@@ -124,6 +129,11 @@ export class KurierClient extends Emitter<ClientEvents> {
     return this.#token;
   }
 
+  /** Resumes a session whose token was kept (e.g. a widget visitor's, from localStorage). */
+  useToken(token: string): void {
+    this.#token = token;
+  }
+
   /** The logged-in user's id, once known. */
   get userId(): string | null {
     return this.#userId;
@@ -142,22 +152,37 @@ export class KurierClient extends Emitter<ClientEvents> {
 
   /** Calls the REST API; throws KurierApiError with the server's code. */
   async request<TResult>(method: string, path: string, body?: unknown): Promise<TResult> {
+    const res = await this.#fetch(method, path, body === undefined ? undefined : { json: body });
+    if (res.status === 204) return undefined as TResult;
+    return (await res.json().catch(() => null)) as TResult;
+  }
+
+  /** A GET whose answer is text (CSV, an HTML transcript), with the session's token. */
+  async requestText(path: string): Promise<string> {
+    return (await this.#fetch('GET', path)).text();
+  }
+
+  /** A request with the session's token and a JSON or text body. */
+  async #fetch(
+    method: string,
+    path: string,
+    body?: { json: unknown } | { text: string; contentType: string },
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body) headers['content-type'] = 'json' in body ? 'application/json' : body.contentType;
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let res: Response;
     try {
       res = await fetch(`${this.#options.baseUrl}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: !body ? undefined : 'json' in body ? JSON.stringify(body.json) : body.text,
       });
     } catch (err) {
       throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
     }
-    if (res.status === 204) return undefined as TResult;
     if (!res.ok) throw await responseError(res);
-    return (await res.json().catch(() => null)) as TResult;
+    return res;
   }
 
   async #authenticate(path: string, body: unknown): Promise<AuthResponse> {

@@ -3,6 +3,7 @@ import type {
   CannedReply,
   CannedReplyRequest,
   ContactDetail,
+  ContactImportResult,
   ContactList,
   ContactListQuery,
   Inbox,
@@ -12,12 +13,21 @@ import type {
   InboxItem,
   InboxPage,
   InboxQuery,
+  InboxReport,
+  ReportQuery,
   StatusRequest,
   Team,
   UpdateContactRequest,
 } from '@kurier/protocol';
 
 type Request = <TResult>(method: string, path: string, body?: unknown) => Promise<TResult>;
+
+/** What InboxApi needs from the client: JSON requests, and text in and out (CSV). */
+interface Context {
+  request: Request;
+  requestText: (path: string) => Promise<string>;
+  postText: <TResult>(path: string, body: { text: string; contentType: string }) => Promise<TResult>;
+}
 
 const enc = encodeURIComponent;
 
@@ -37,9 +47,11 @@ function query(params: object): string {
  */
 export class InboxApi {
   readonly #request: Request;
+  readonly #ctx: Context;
 
-  constructor(request: Request) {
-    this.#request = request;
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+    this.#request = ctx.request;
   }
 
   #act(conversationId: string, action: string, body: unknown): Promise<InboxItem> {
@@ -91,6 +103,14 @@ export class InboxApi {
     ).item;
   }
 
+  /**
+   * Owners and admins: the report over conversations created in `[from, to)` (default: the last
+   * 7 days). The CSV twin is `GET /api/v1/inbox/reports?format=csv` (a download, not JSON).
+   */
+  reports(q: Omit<ReportQuery, 'format'> = {}): Promise<InboxReport> {
+    return this.#request('GET', `/api/v1/inbox/reports${query(q)}`);
+  }
+
   async inboxes(): Promise<(Inbox | InboxAdmin)[]> {
     return (await this.#request<{ inboxes: (Inbox | InboxAdmin)[] }>('GET', '/api/v1/inboxes')).inboxes;
   }
@@ -126,5 +146,20 @@ export class InboxApi {
 
   updateContact(contactId: string, patch: UpdateContactRequest): Promise<ContactDetail> {
     return this.#request('PATCH', `/api/v1/contacts/${enc(contactId)}`, patch);
+  }
+
+  /** Merges the duplicate `sourceId` into `contactId` (conversations, tags, attributes). */
+  mergeContact(contactId: string, sourceId: string): Promise<ContactDetail> {
+    return this.#request('POST', `/api/v1/contacts/${enc(contactId)}/merge`, { sourceId });
+  }
+
+  /** Every contact as CSV (owners and admins). */
+  exportContacts(): Promise<string> {
+    return this.#ctx.requestText('/api/v1/contacts/export.csv');
+  }
+
+  /** Imports contacts from CSV (owners and admins); bad rows come back with their line. */
+  importContacts(csv: string): Promise<ContactImportResult> {
+    return this.#ctx.postText('/api/v1/contacts/import', { text: csv, contentType: 'text/csv' });
   }
 }

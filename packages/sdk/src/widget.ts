@@ -59,6 +59,11 @@ export class WidgetApi {
       .conversations;
   }
 
+  /** Where the customer's transcript of a conversation downloads from (send the token with it). */
+  transcriptPath(conversationId: string, lang: string): string {
+    return `${this.#base}/conversations/${encodeURIComponent(conversationId)}/transcript?lang=${encodeURIComponent(lang)}`;
+  }
+
   /** Rates a resolved conversation (1–5), once. */
   async rate(conversationId: string, rating: CsatRequest): Promise<VisitorConversation> {
     return (

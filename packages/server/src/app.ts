@@ -16,11 +16,14 @@ import { conversationsStore } from './conversations/store.js';
 import { type Database, openDatabase } from './db/index.js';
 import { inboxAccess } from './inbox/access.js';
 import { inboxAdmin } from './inbox/admin.js';
+import { inboxReports } from './inbox/reports.js';
 import { inboxRouter } from './inbox/router.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { type InboxService, inboxService } from './inbox/service.js';
+import { inboxTranscripts } from './inbox/transcript.js';
 import type { InboxDeps } from './inbox/tx.js';
 import { widgetService } from './inbox/widget.js';
+import { widgetPage } from './inbox/widget-page.js';
 import { widgetRoutes } from './inbox/widget-routes.js';
 import { Bus } from './kernel/bus.js';
 import { installHttpKernel } from './kernel/http.js';
@@ -152,7 +155,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   const isOnline = (userId: string) => hub.isOnline(userId);
   const onInboxError = (err: unknown) => app.log.error({ err }, 'inbox background work failed');
 
-  const contacts = contactsService({ db, writer, accounts });
+  const contacts = contactsService({ db, writer, accounts, membership: members, bus });
   const access = inboxAccess({ db, accounts, bus });
   members.bindWatchers(access.watchers);
   const inboxDeps: InboxDeps = {
@@ -169,6 +172,8 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   const inbox = inboxService({ ...inboxDeps, writer, router, onError: onInboxError });
   const inboxSetup = inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChanged: () => void router.kick() });
   const widget = widgetService({ ...inboxDeps, writer, router, accounts });
+  const reports = inboxReports({ db, access, accounts, contacts });
+  const transcripts = inboxTranscripts({ db, access, accounts, messages, now: Date.now });
 
   new Gauge({
     name: 'kurier_ws_connections',
@@ -230,8 +235,9 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     uploadsPerMinute: config.uploadsPerMinute,
   });
   await app.register(contactsRoutes, { contacts, auth });
-  await app.register(inboxRoutes, { inbox, admin: inboxSetup, auth });
-  await app.register(widgetRoutes, { widget, auth, visitorsPerMinute: config.widgetVisitorsPerMinute });
+  await app.register(inboxRoutes, { inbox, admin: inboxSetup, reports, transcripts, auth });
+  await app.register(widgetRoutes, { widget, transcripts, auth, visitorsPerMinute: config.widgetVisitorsPerMinute });
+  await app.register(widgetPage, { widget, dir: config.widgetDir });
   await serveWebApp(app, config.webDir);
 
   let closing: Promise<void> | null = null;

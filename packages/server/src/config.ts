@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 // The server and the web app live in one repository; the app's build output sits beside it.
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const DEFAULT_WIDGET_DIR = fileURLToPath(new URL('../../widget/dist', import.meta.url));
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,6 +26,7 @@ const Env = z.object({
     .default(100 * 1024 * 1024),
   KURIER_UPLOAD_RATE: z.coerce.number().int().min(1).default(60),
   KURIER_WEB_DIR: z.string().optional(),
+  KURIER_WIDGET_DIR: z.string().optional(),
   KURIER_WIDGET_VISITOR_RATE: z.coerce.number().int().min(1).default(10),
 });
 
@@ -49,6 +51,8 @@ export interface Config {
   uploadsPerMinute: number;
   /** The built web app (packages/web/dist by default), served at `/`. */
   webDir: string;
+  /** The built chat widget (packages/widget/dist by default): /widget.js, /widget/frame, /c/<slug>. */
+  widgetDir: string;
   /** Widget pre-chat forms (new visitors) per client address and minute. */
   widgetVisitorsPerMinute: number;
 }
@@ -79,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.KURIER_MAX_UPLOAD_BYTES,
     uploadsPerMinute: e.KURIER_UPLOAD_RATE,
     webDir: e.KURIER_WEB_DIR ? resolve(e.KURIER_WEB_DIR) : DEFAULT_WEB_DIR,
+    widgetDir: e.KURIER_WIDGET_DIR ? resolve(e.KURIER_WIDGET_DIR) : DEFAULT_WIDGET_DIR,
     widgetVisitorsPerMinute: e.KURIER_WIDGET_VISITOR_RATE,
   };
 }

@@ -83,3 +83,44 @@ export const UpdateContactRequest = z
   .strict();
 /** Body of `PATCH /api/v1/contacts/:id`. */
 export type UpdateContactRequest = z.input<typeof UpdateContactRequest>;
+
+/** `POST /api/v1/contacts/:id/merge`: the duplicate that is merged into `:id` (answer: ContactDetail). */
+export const MergeContactRequest = z.object({ sourceId: Id }).strict();
+/** Body of `POST /api/v1/contacts/:id/merge`. */
+export type MergeContactRequest = z.input<typeof MergeContactRequest>;
+
+/** Limits of `POST /api/v1/contacts/import`: more rows or bytes get PAYLOAD_TOO_LARGE. */
+export const CONTACT_IMPORT_LIMITS = { rows: 10_000, bytes: 5 * 1024 * 1024 } as const;
+
+/**
+ * One row of a contacts CSV import after its cells were read: empty cells are left out, `tags`
+ * is the `;`-separated cell. At least one of name, e-mail and external id identifies the row.
+ */
+export const ContactImportRow = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    email: z.email().max(254).optional(),
+    externalId: z.string().trim().min(1).max(200).optional(),
+    tags: z.array(Tag).max(30),
+    attributes: ContactAttributes,
+  })
+  .strict()
+  .refine((r) => r.name !== undefined || r.email !== undefined || r.externalId !== undefined, {
+    message: 'a row needs a name, email or externalId',
+  });
+/** One validated row of a contacts CSV import. */
+export type ContactImportRow = z.infer<typeof ContactImportRow>;
+
+/** A row the import left out, with its line in the file (the header is line 1). */
+export const ContactImportError = z.object({ line: z.number().int().positive(), message: z.string() });
+/** A row the import left out. */
+export type ContactImportError = z.infer<typeof ContactImportError>;
+
+/** Answer of `POST /api/v1/contacts/import`: good rows were imported, bad ones are listed. */
+export const ContactImportResult = z.object({
+  created: z.number().int().nonnegative(),
+  updated: z.number().int().nonnegative(),
+  errors: z.array(ContactImportError),
+});
+/** Answer of `POST /api/v1/contacts/import`. */
+export type ContactImportResult = z.infer<typeof ContactImportResult>;

@@ -291,3 +291,110 @@ export function fillCannedReply(text: string, ctx: CannedReplyContext): string {
 
 /** The inbox's change for staff: a conversation's new inbox state (live only; views reload on reconnect). */
 export const InboxChange = z.object({ kind: z.literal('inbox'), item: InboxItem });
+
+const DAY_MS = 86_400_000;
+/** The longest span one report covers. */
+export const REPORT_MAX_DAYS = 366;
+
+/** An IANA time zone name such as `Europe/Berlin`. */
+const TimeZoneName = z
+  .string()
+  .max(64)
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'an IANA time zone such as Europe/Berlin' },
+  );
+
+/**
+ * `GET /api/v1/inbox/reports` (owners and admins): conversations created in `[from, to)`, by
+ * default the last 7 days; at most 366 days. `format=csv` answers one row per conversation.
+ *
+ * @example
+ * ReportQuery.parse({ from: '1767225600000', to: '1767830400000', timeZone: 'Europe/Berlin' });
+ */
+export const ReportQuery = z
+  .object({
+    from: z.coerce.number().int().nonnegative().optional(),
+    to: z.coerce.number().int().positive().optional(),
+    inboxId: Id.optional(),
+    teamId: Id.optional(),
+    /** Hours of `volumeByHour` are hours of the day in this zone. */
+    timeZone: TimeZoneName.default('Europe/Berlin'),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .strict()
+  .transform((q) => {
+    const to = q.to ?? Date.now();
+    return { ...q, from: q.from ?? to - 7 * DAY_MS, to };
+  })
+  .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['from'] })
+  .refine((q) => q.to - q.from <= REPORT_MAX_DAYS * DAY_MS, {
+    message: `a report covers at most ${REPORT_MAX_DAYS} days`,
+    path: ['to'],
+  });
+/** Query of `GET /api/v1/inbox/reports`. */
+export type ReportQuery = z.input<typeof ReportQuery>;
+
+/** Median and 90th percentile (nearest rank) of durations in ms, over `count` conversations. */
+export const DurationStats = z.object({
+  median: z.number().nullable(),
+  p90: z.number().nullable(),
+  count: z.number().int(),
+});
+/** Median and 90th percentile of durations. */
+export type DurationStats = z.infer<typeof DurationStats>;
+
+const ReportGroup = z.object({
+  conversations: z.number().int(),
+  resolved: z.number().int(),
+  /** Median time to the first staff answer, ms. */
+  firstResponseMedianMs: z.number().nullable(),
+  csatAverage: z.number().nullable(),
+});
+
+/** Totals, volume by hour and breakdowns of the conversations created in a report's range. */
+export const InboxReport = z.object({
+  from: Timestamp,
+  to: Timestamp,
+  timeZone: z.string(),
+  totals: z.object({
+    conversations: z.number().int(),
+    /** Of those, resolved now. */
+    resolved: z.number().int(),
+    /** First staff answer minus creation, over the answered ones. */
+    firstResponseMs: DurationStats,
+    /** Resolution minus creation, over the resolved ones. */
+    resolutionMs: DurationStats,
+    csat: z.object({
+      average: z.number().nullable(),
+      count: z.number().int(),
+      distribution: z.record(z.enum(['1', '2', '3', '4', '5']), z.number().int()),
+    }),
+  }),
+  /** 24 counts: conversations created in each hour of the day (in `timeZone`). */
+  volumeByHour: z.array(z.number().int()).length(24),
+  /** By current assignee; unassigned conversations are in no row. */
+  perAgent: z.array(ReportGroup.extend({ userId: Id, displayName: z.string() })),
+  /** By team: the one a conversation was transferred to, else the only team serving its inbox. */
+  perTeam: z.array(ReportGroup.extend({ teamId: Id, name: z.string() })),
+});
+/** An inbox report. */
+export type InboxReport = z.infer<typeof InboxReport>;
+
+/**
+ * `GET /api/v1/inbox/conversations/:id/transcript` and
+ * `GET /api/v1/widget/:key/conversations/:id/transcript`: an HTML download in German or English,
+ * times shown in `timeZone`.
+ */
+export const TranscriptQuery = z
+  .object({ lang: z.enum(['de', 'en']).default('de'), timeZone: TimeZoneName.default('Europe/Berlin') })
+  .strict();
+/** Query of the transcript downloads. */
+export type TranscriptQuery = z.input<typeof TranscriptQuery>;

@@ -10,6 +10,8 @@ import * as ftsInBackground from './migrations/0002-fts-in-background.js';
 import * as media from './migrations/0003-media.js';
 import * as chatPrefs from './migrations/0004-chat-prefs.js';
 import * as inbox from './migrations/0005-inbox.js';
+import * as contactMerge from './migrations/0006-contact-merge.js';
+import * as inboxIndexes from './migrations/0007-inbox-indexes.js';
 import type { DB } from './schema.js';
 
 /** The two supported databases. */
@@ -114,6 +116,8 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) =
   '0003-media': media,
   '0004-chat-prefs': chatPrefs,
   '0005-inbox': inbox,
+  '0006-contact-merge': contactMerge,
+  '0007-inbox-indexes': inboxIndexes,
 };
 
 async function migrate(database: Database): Promise<void> {

@@ -165,6 +165,8 @@ export interface ContactsTable {
   blocked_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Set when this contact was merged into another: it leaves lists, its sessions end. */
+  merged_into: string | null;
 }
 
 export interface ContactTagsTable {

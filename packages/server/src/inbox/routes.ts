@@ -5,8 +5,10 @@ import {
   CreateInboxRequest,
   InboxQuery,
   LabelsRequest,
+  ReportQuery,
   StatusRequest,
   TeamRequest,
+  TranscriptQuery,
   TransferRequest,
   UpdateInboxRequest,
 } from '@kurier/protocol';
@@ -15,18 +17,22 @@ import { z } from 'zod';
 import { actorOf } from '../kernel/auth.js';
 import { parse } from '../kernel/http.js';
 import type { InboxAdminService } from './admin.js';
+import type { InboxReports } from './reports.js';
 import type { InboxService } from './service.js';
+import type { InboxTranscripts } from './transcript.js';
 
 const Params = z.object({ id: z.string().min(1).max(64) });
 
 interface Options {
   inbox: InboxService;
   admin: InboxAdminService;
+  reports: InboxReports;
+  transcripts: InboxTranscripts;
   auth: preHandlerHookHandler;
 }
 
-/** HTTP routes of the team inbox for staff: views, assignment, status, labels, and setup. */
-export async function inboxRoutes(app: FastifyInstance, { inbox, admin, auth }: Options) {
+/** HTTP routes of the team inbox for staff: views, assignment, status, labels, reports, and setup. */
+export async function inboxRoutes(app: FastifyInstance, { inbox, admin, reports, transcripts, auth }: Options) {
   app.addHook('preHandler', auth);
   const id = (request: { params: unknown }) => parse(Params, request.params).id;
 
@@ -52,6 +58,29 @@ export async function inboxRoutes(app: FastifyInstance, { inbox, admin, auth }: 
   app.post('/api/v1/inbox/conversations/:id/join', async (request) => ({
     item: await inbox.join(actorOf(request), id(request)),
   }));
+  app.get('/api/v1/inbox/conversations/:id/transcript', async (request, reply) => {
+    const { filename, html } = await transcripts.forStaff(
+      actorOf(request),
+      id(request),
+      parse(TranscriptQuery, request.query),
+    );
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${filename}"`)
+      .send(html);
+  });
+
+  app.get('/api/v1/inbox/reports', async (request, reply) => {
+    const query = parse(ReportQuery, request.query);
+    if (query.format === 'json') return reports.report(actorOf(request), query);
+    const csv = await reports.csv(actorOf(request), query);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="kurier-report-${query.from}-${query.to}.csv"`)
+      .send(csv);
+  });
 
   app.get('/api/v1/inboxes', async (request) => ({ inboxes: await admin.listInboxes(actorOf(request)) }));
   app.post('/api/v1/inboxes', async (request, reply) =>

@@ -1,8 +1,9 @@
-import { CsatRequest, StartConversationRequest, StartVisitorRequest } from '@kurier/protocol';
+import { CsatRequest, StartConversationRequest, StartVisitorRequest, TranscriptQuery } from '@kurier/protocol';
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { actorOf, bearerToken } from '../kernel/auth.js';
 import { parse } from '../kernel/http.js';
+import type { InboxTranscripts } from './transcript.js';
 import type { WidgetService } from './widget.js';
 
 const KeyParams = z.object({ key: z.string().min(1).max(100) });
@@ -13,6 +14,7 @@ const WIDGET_BODY_LIMIT = 16 * 1024;
 
 interface Options {
   widget: WidgetService;
+  transcripts: InboxTranscripts;
   auth: preHandlerHookHandler;
   /** Pre-chat forms per client address and minute. */
   visitorsPerMinute: number;
@@ -22,7 +24,7 @@ interface Options {
  * The public HTTP routes the widget and guest links call. Anyone may reach them, so every one
  * has a rate limit: per client address before a visitor exists, per visitor after.
  */
-export async function widgetRoutes(app: FastifyInstance, { widget, auth, visitorsPerMinute }: Options) {
+export async function widgetRoutes(app: FastifyInstance, { widget, transcripts, auth, visitorsPerMinute }: Options) {
   const perIp = (max: number) => ({ rateLimit: { max, timeWindow: 60_000 } });
   const perVisitor = (max: number, timeWindow: number) => ({
     contacts: true,
@@ -77,6 +79,24 @@ export async function widgetRoutes(app: FastifyInstance, { widget, auth, visitor
           parse(CsatRequest, request.body),
         ),
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/widget/:key/conversations/:id/transcript',
+    { preHandler: auth, config: perVisitor(30, 60_000) },
+    async (request, reply) => {
+      const { key, id } = parse(ConversationParams, request.params);
+      const { filename, html } = await transcripts.forCustomer(
+        actorOf(request),
+        { key, conversationId: id },
+        parse(TranscriptQuery, request.query),
+      );
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send(html);
     },
   );
 }

@@ -40,7 +40,7 @@ describe.each(DIALECTS)('web chat widget on %s', (dialect) => {
     });
   const contactCount = async () => (await owner.client.inbox.contacts({ limit: 200 })).contacts.length;
 
-  it('W1: the public config says whether the team is in; a closed inbox answers with the away reply', async () => {
+  it('V1: the public config says whether the team is in; a closed inbox answers with the away reply', async () => {
     const always = await createInbox(owner, { name: 'Immer da' });
     const res = await fetch(`${server.url}/api/v1/widget/${always.widgetKey}`);
     const { config } = (await res.json()) as { config: WidgetConfig };
@@ -69,7 +69,7 @@ describe.each(DIALECTS)('web chat widget on %s', (dialect) => {
     eva.client.close();
   });
 
-  it('W2: bad input on public endpoints gets typed errors and stores nothing', async () => {
+  it('V2: bad input on public endpoints gets typed errors and stores nothing', async () => {
     const inbox = await createInbox(owner, {
       settings: {
         preChatFields: [{ key: 'order', label: { de: 'Bestellnummer', en: 'Order number' }, required: true }],
@@ -118,7 +118,7 @@ describe.each(DIALECTS)('web chat widget on %s', (dialect) => {
     expect(b.conversation.conversation.id).toBe(a.conversation.conversation.id);
   });
 
-  it('W3: pre-chat forms are rate-limited per address', async () => {
+  it('V3: pre-chat forms are rate-limited per address', async () => {
     const inbox = await createInbox(owner);
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) statuses.push((await post(`/api/v1/widget/${inbox.widgetKey}/visitors`, form)).status);
@@ -128,7 +128,7 @@ describe.each(DIALECTS)('web chat widget on %s', (dialect) => {
     expect(await limited.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
   });
 
-  it('W4: a verified visitor keeps their history on another device; a forged hash is refused', async () => {
+  it('V4: a verified visitor keeps their history on another device; a forged hash is refused', async () => {
     const inbox = await createInbox(owner);
     const hash = (id: string) => createHmac('sha256', inbox.identitySecret).update(id).digest('hex');
     const identity = { externalId: 'shop-user-77', hash: hash('shop-user-77') };
@@ -164,7 +164,7 @@ describe.each(DIALECTS)('web chat widget on %s', (dialect) => {
     phoneClient.close();
   });
 
-  it('W5: blocking a contact closes their live connection and refuses the verified identity', async () => {
+  it('V5: blocking a contact closes their live connection and refuses the verified identity', async () => {
     const inbox = await createInbox(owner);
     const externalId = 'shop-user-9';
     const identity = { externalId, hash: createHmac('sha256', inbox.identitySecret).update(externalId).digest('hex') };
@@ -186,7 +186,7 @@ describe.each(DIALECTS)('web chat widget on %s', (dialect) => {
     client.close();
   });
 
-  it('W6: the customer rates a resolved conversation once; staff see it', async () => {
+  it('V6: the customer rates a resolved conversation once; staff see it', async () => {
     const team = await createTeam(owner, 'Support', [ana]);
     const inbox = await createInbox(owner, { teams: [team], settings: { autoAssign: false } });
     const eva = await createVisitor(server, inbox.widgetKey);

@@ -81,6 +81,13 @@ export function widgetService(deps: InboxDeps & { writer: Writer; router: InboxR
       };
     },
 
+    /** The widget key of a guest link's inbox (public, like the key itself). */
+    async keyForSlug(slug: string): Promise<string> {
+      const row = await store.inboxBySlug(slug);
+      if (!row) throw new KurierError('WIDGET_KEY_INVALID');
+      return row.widget_key;
+    },
+
     /** The embedding sites (CSP frame-ancestors of the widget page); empty means any. */
     async allowedOrigins(key: string): Promise<string[]> {
       return settingsOf(await inboxByKey(key)).allowedOrigins;

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
  * unknown path keeps answering the JSON 404 of the error catalogue, so API typos stay visible.
  * `/c/…` is kept free for guest chat links.
  */
-const APP_ROUTES = ['/', '/login', '/setup', '/invite', '/settings', '/chats/*'];
+const APP_ROUTES = ['/', '/login', '/setup', '/invite', '/settings', '/chats/*', '/inbox', '/inbox/*'];
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**

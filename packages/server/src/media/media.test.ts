@@ -267,7 +267,8 @@ describe.each(DIALECTS)('media on %s', (dialect) => {
     expect(await errorOf(json)).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(await errorOf(await post(null, form('abc', 'a.txt')))).toMatchObject({ status: 401 });
 
-    expect(mediaFiles(server)).toEqual([]);
+    // A refused part may still be draining into its temp file when the answer leaves; it goes soon.
+    await until(() => mediaFiles(server).length === 0, 'every temp file to be removed');
     expect(await rowCount()).toBe(0);
   });
 

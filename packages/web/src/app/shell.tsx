@@ -3,6 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { ChatList } from '../features/chats/chat-list';
 import { SearchDialog } from '../features/chats/search-dialog';
 import { ConversationView } from '../features/conversation/conversation-view';
+import { ContactsView } from '../features/inbox/contacts-view';
+import { InboxList } from '../features/inbox/inbox-list';
+import { InboxSettings } from '../features/inbox/inbox-settings';
+import { ReportsView } from '../features/inbox/reports-view';
 import { SettingsView } from '../features/settings/settings-view';
 import { isArchived, orderedConversations } from '../lib/order';
 import { navigate, useRoute } from '../lib/router';
@@ -12,6 +16,7 @@ import { ChatStore } from '../lib/store';
 import { ChatContext, useChat } from '../lib/use-chat';
 import { ConnectionBanner } from './connection-banner';
 import { useDesktopSignals } from './desktop-signals';
+import { InboxConversation } from './inbox-conversation';
 
 /** The logged-in app: one store over one client for the whole session. */
 export function Shell({ session, onLogout }: { session: StoredSession; onLogout: () => void }) {
@@ -59,25 +64,71 @@ export function Shell({ session, onLogout }: { session: StoredSession; onLogout:
   );
 }
 
+/** Chats or the team inbox, for staff who serve customers. */
+function SidebarSwitch({ inbox }: { inbox: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <nav className="sidebar-switch" aria-label={t('inbox.title')}>
+      <button
+        type="button"
+        className={inbox ? 'tab' : 'tab active'}
+        aria-pressed={!inbox}
+        onClick={() => navigate({ name: 'home' })}
+      >
+        {t('inbox.chats')}
+      </button>
+      <button
+        type="button"
+        className={inbox ? 'tab active' : 'tab'}
+        aria-pressed={inbox}
+        onClick={() => navigate({ name: 'inbox', id: null })}
+      >
+        {t('inbox.title')}
+      </button>
+    </nav>
+  );
+}
+
 function ShellLayout({ onLogout }: { onLogout: () => void }) {
   const route = useRoute();
   const [searching, setSearching] = useState(false);
   const { t } = useTranslation();
+  const role = useChat((s) => s.me?.role);
   useDesktopSignals();
   useShortcuts({ openSearch: () => setSearching(true) });
   const activeId = route.name === 'chat' ? route.id : null;
-  const showMain = route.name === 'chat' || route.name === 'settings';
+  const inInbox = route.name === 'inbox' || route.name === 'reports' || route.name === 'contacts';
+  const serves = role === 'owner' || role === 'admin' || role === 'agent';
+  const showMain =
+    route.name === 'chat' ||
+    route.name === 'settings' ||
+    route.name === 'reports' ||
+    route.name === 'contacts' ||
+    (route.name === 'inbox' && route.id !== null);
   return (
     <div className={showMain ? 'shell shell-main' : 'shell'}>
       <ConnectionBanner />
-      <aside className="sidebar" aria-label={t('chats.title')}>
-        <ChatList activeId={activeId} onSearch={() => setSearching(true)} />
+      <aside className="sidebar" aria-label={inInbox ? t('inbox.title') : t('chats.title')}>
+        {serves ? <SidebarSwitch inbox={inInbox} /> : null}
+        {inInbox ? (
+          <InboxList activeId={route.name === 'inbox' ? route.id : null} />
+        ) : (
+          <ChatList activeId={activeId} onSearch={() => setSearching(true)} />
+        )}
       </aside>
       <main className="main">
         {route.name === 'chat' ? (
           <ConversationView key={route.id} conversationId={route.id} />
+        ) : route.name === 'inbox' && route.id ? (
+          <InboxConversation key={route.id} conversationId={route.id} />
+        ) : route.name === 'reports' ? (
+          <ReportsView />
+        ) : route.name === 'contacts' ? (
+          <ContactsView />
         ) : route.name === 'settings' ? (
-          <SettingsView onLogout={onLogout} />
+          <SettingsView onLogout={onLogout}>
+            {role === 'owner' || role === 'admin' ? <InboxSettings /> : null}
+          </SettingsView>
         ) : (
           <div className="empty-state">
             <img src="/icon.svg" alt="" width={72} height={72} />

@@ -12,7 +12,8 @@ export function isArchived(prefs: ChatPrefs | undefined): boolean {
 
 /**
  * The chat list's order: pinned chats first (the latest pin on top), then latest activity.
- * `archived` picks the archive instead of the main list.
+ * `archived` picks the archive instead of the main list. Customer conversations belong to the
+ * team inbox, not the chat list.
  */
 export function orderedConversations(
   conversations: Record<string, ConversationDetail>,
@@ -22,7 +23,7 @@ export function orderedConversations(
   const at = (c: ConversationDetail) => c.conversation.lastMessageAt ?? c.conversation.createdAt;
   const pinned = (c: ConversationDetail) => prefs[c.conversation.id]?.pinnedAt ?? null;
   return Object.values(conversations)
-    .filter((c) => isArchived(prefs[c.conversation.id]) === archived)
+    .filter((c) => c.conversation.kind !== 'customer' && isArchived(prefs[c.conversation.id]) === archived)
     .sort((a, b) => {
       const pa = pinned(a);
       const pb = pinned(b);

@@ -5,6 +5,9 @@ export type Route =
   | { name: 'home' }
   | { name: 'chat'; id: string }
   | { name: 'settings' }
+  | { name: 'inbox'; id: string | null }
+  | { name: 'reports' }
+  | { name: 'contacts' }
   | { name: 'login' }
   | { name: 'setup'; token: string | null }
   | { name: 'invite'; token: string | null };
@@ -14,6 +17,10 @@ export function parseRoute(url: URL): Route {
   const path = url.pathname;
   if (path.startsWith('/chats/')) return { name: 'chat', id: decodeURIComponent(path.slice('/chats/'.length)) };
   if (path === '/settings') return { name: 'settings' };
+  if (path === '/inbox') return { name: 'inbox', id: null };
+  if (path === '/inbox/reports') return { name: 'reports' };
+  if (path === '/inbox/contacts') return { name: 'contacts' };
+  if (path.startsWith('/inbox/')) return { name: 'inbox', id: decodeURIComponent(path.slice('/inbox/'.length)) };
   if (path === '/login') return { name: 'login' };
   if (path === '/setup') return { name: 'setup', token: url.searchParams.get('token') };
   if (path === '/invite') return { name: 'invite', token: url.searchParams.get('token') };
@@ -27,6 +34,12 @@ export function pathOf(route: Route): string {
       return `/chats/${encodeURIComponent(route.id)}`;
     case 'settings':
       return '/settings';
+    case 'inbox':
+      return route.id ? `/inbox/${encodeURIComponent(route.id)}` : '/inbox';
+    case 'reports':
+      return '/inbox/reports';
+    case 'contacts':
+      return '/inbox/contacts';
     case 'login':
       return '/login';
     case 'setup':

@@ -167,6 +167,33 @@ export class ChatStore {
     this.#recent = [conversationId, ...this.#recent.filter((id) => id !== conversationId)].slice(0, 20);
   }
 
+  /**
+   * Brings a customer conversation into the store so the conversation view can show it: staff of
+   * an inbox read it without being members. The customer appears under their contact name.
+   */
+  async openCustomer(conversationId: string, contact: { id: string; name: string | null }): Promise<void> {
+    const detail = await this.client.request<ConversationDetail>(
+      'GET',
+      `/api/v1/conversations/${encodeURIComponent(conversationId)}`,
+    );
+    this.#update((s) => ({
+      conversations: { ...s.conversations, [conversationId]: detail },
+      users: s.users[contact.id]
+        ? s.users
+        : {
+            ...s.users,
+            [contact.id]: {
+              id: contact.id,
+              username: '',
+              displayName: contact.name ?? '…',
+              role: 'member',
+              createdAt: detail.conversation.createdAt,
+              lastSeenAt: null,
+            },
+          },
+    }));
+  }
+
   /** Loads who I am, people, conversations and what is still in the outbox. */
   async load(): Promise<void> {
     const [me, users, conversations, pending] = await Promise.all([
@@ -226,25 +253,31 @@ export class ChatStore {
     }));
   }
 
-  /** Writes a message: visible at once as pending, sent now or when the connection returns. */
-  send(conversationId: string, text: string, replyToId?: string): void {
+  /**
+   * Writes a message: visible at once as pending, sent now or when the connection returns. A
+   * `note` is private to staff (customer conversations).
+   */
+  send(conversationId: string, text: string, { replyToId, note }: { replyToId?: string; note?: boolean } = {}): void {
     const clientMsgId = crypto.randomUUID();
     const entry: PendingMessage = { clientMsgId, conversationId, text, createdAt: Date.now() };
     if (replyToId) entry.replyToId = replyToId;
+    if (note) entry.note = true;
     this.#update((s) => ({ pending: { ...s.pending, [clientMsgId]: entry } }));
-    this.client.send(conversationId, text, { clientMsgId, ...(replyToId ? { replyToId } : {}) }).then(
-      (message) => {
-        this.#onMessage(message);
-        void this.client.markRead(conversationId, message.seq).catch(() => {});
-      },
-      (err: unknown) =>
-        this.#update((s) => ({
-          pending: {
-            ...s.pending,
-            [clientMsgId]: { ...entry, error: err instanceof Error ? err.message : String(err) },
-          },
-        })),
-    );
+    this.client
+      .send(conversationId, text, { clientMsgId, ...(replyToId ? { replyToId } : {}), ...(note ? { note } : {}) })
+      .then(
+        (message) => {
+          this.#onMessage(message);
+          void this.client.markRead(conversationId, message.seq).catch(() => {});
+        },
+        (err: unknown) =>
+          this.#update((s) => ({
+            pending: {
+              ...s.pending,
+              [clientMsgId]: { ...entry, error: err instanceof Error ? err.message : String(err) },
+            },
+          })),
+      );
   }
 
   /**

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useState } from 'react';
+import type { InboxEntry } from '@kurier/protocol';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatLastSeen } from '../../lib/format';
 import { conversationTitle, otherMembers, peerOf } from '../../lib/names';
@@ -13,8 +14,21 @@ import type { ComposeAction } from './message-item';
 import { MessageList } from './message-list';
 import { UploadList } from './uploads';
 
-/** One open conversation: header with presence, the history, typing, the composer. */
-export function ConversationView({ conversationId }: { conversationId: string }) {
+/**
+ * One open conversation: header with presence, the history, typing, the composer. With `inbox`
+ * (a customer conversation opened from the team inbox) it adds the inbox's controls, and the
+ * composer can write private notes and canned replies.
+ */
+export function ConversationView({
+  conversationId,
+  inbox,
+  toolbar,
+}: {
+  conversationId: string;
+  inbox?: InboxEntry;
+  /** Shown under the header (the inbox's controls). */
+  toolbar?: ReactNode;
+}) {
   const { t } = useTranslation();
   const store = useStore();
   const detail = useChat((s) => s.conversations[conversationId]);
@@ -80,7 +94,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
         </div>
       ) : null}
       <header className="conversation-header">
-        <BackButton label={t('common.back')} onClick={() => navigate({ name: 'home' })} />
+        <BackButton
+          label={t('common.back')}
+          onClick={() => navigate(inbox ? { name: 'inbox', id: null } : { name: 'home' })}
+        />
         <Avatar id={peer ?? conversationId} name={title} size={36} online={peer ? presence[peer]?.online : undefined} />
         <div className="header-text">
           <h1>{title}</h1>
@@ -105,6 +122,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </button>
         ) : null}
       </header>
+      {toolbar}
       {failed ? (
         <p className="form-error pad" role="alert">
           {t('errors.generic', { code: 'history' })}
@@ -124,7 +142,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           : ''}
       </div>
       <UploadList conversationId={conversationId} />
-      <Composer conversationId={conversationId} action={action} onAction={setAction} />
+      <Composer conversationId={conversationId} action={action} onAction={setAction} inbox={inbox} />
       {info ? <GroupInfo detail={detail} onClose={() => setInfo(false)} /> : null}
     </section>
   );

@@ -68,6 +68,9 @@ export const MessageItem = memo(function MessageItem({
   const mine = message.senderId === me;
   const deleted = message.deletedAt !== null;
   const isGroup = detail.conversation.kind === 'group';
+  // In a customer conversation several colleagues may answer: say who wrote what.
+  const named = isGroup || detail.conversation.kind === 'customer';
+  const note = message.type === 'note';
   const myRole = detail.members.find((m) => m.userId === me)?.role;
   const canDelete = !deleted && (mine || (isGroup && myRole === 'admin'));
   const react = (emoji: string) => {
@@ -77,13 +80,14 @@ export const MessageItem = memo(function MessageItem({
   return (
     // tabIndex -1: a tap on a phone focuses the message, which shows its actions (:focus-within).
     <div
-      className={mine ? 'message mine' : 'message'}
+      className={`message${mine ? ' mine' : ''}${note ? ' note' : ''}`}
       data-seq={message.seq}
       data-message-id={message.id}
       tabIndex={-1}
     >
       <div className="bubble">
-        {isGroup && !mine ? <div className="sender">{users[message.senderId]?.displayName ?? '…'}</div> : null}
+        {note ? <div className="note-label">{t('inbox.note')}</div> : null}
+        {named && !mine ? <div className="sender">{users[message.senderId]?.displayName ?? '…'}</div> : null}
         {message.replyToId ? (
           <div className="quote">
             <strong>{quoted ? (users[quoted.senderId]?.displayName ?? '…') : '…'}</strong>
@@ -171,7 +175,7 @@ export function PendingItem({ entry }: { entry: PendingMessage }) {
   const { t } = useTranslation();
   const store = useStore();
   return (
-    <div className="message mine pending" data-pending={entry.clientMsgId}>
+    <div className={`message mine pending${entry.note ? ' note' : ''}`} data-pending={entry.clientMsgId}>
       <div className="bubble">
         {entry.media ? <div className="file-name pending-file">{entry.media.name}</div> : null}
         {entry.text ? (

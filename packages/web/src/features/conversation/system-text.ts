@@ -21,9 +21,9 @@ export function systemText(message: Message, users: Record<string, User>, t: TFu
     case 'role_changed':
       return t('system.role_changed', { actor, name: name(e.userId), role: t(`group.${e.role}`) });
     case 'assigned':
-      return e.userId
-        ? t('system.assigned', { actor, name: users[e.userId]?.displayName ?? e.displayName ?? '…' })
-        : t('system.unassigned', { actor });
+      if (!e.userId) return t('system.unassigned', { actor });
+      if (e.userId === message.senderId) return t('system.took', { actor });
+      return t('system.assigned', { actor, name: users[e.userId]?.displayName ?? e.displayName ?? '…' });
     case 'auto_reply':
       return e.reply === 'queue' ? t('system.queue', { position: e.position ?? 1 }) : t('system.away');
     case 'status_changed':

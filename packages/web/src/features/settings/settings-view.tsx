@@ -1,5 +1,5 @@
 import type { InviteResponse, Session } from '@kurier/protocol';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDay, formatTime } from '../../lib/format';
 import { type Language, setLanguage } from '../../lib/i18n';
@@ -12,7 +12,7 @@ import { ErrorText } from '../../ui/error-text';
 import { Field } from '../../ui/field';
 
 /** Language, theme, notifications, password, devices, invitations, logout. */
-export function SettingsView({ onLogout }: { onLogout: () => void }) {
+export function SettingsView({ onLogout, children }: { onLogout: () => void; children?: ReactNode }) {
   const { t, i18n } = useTranslation();
   const store = useStore();
   const me = useChat((s) => s.me);
@@ -75,6 +75,7 @@ export function SettingsView({ onLogout }: { onLogout: () => void }) {
         <PasswordForm />
         <Sessions />
         {me && me.role !== 'member' ? <Invite /> : null}
+        {children}
         <fieldset>
           <legend>{t('shortcuts.title')}</legend>
           <ul className="shortcuts">
@@ -186,7 +187,7 @@ function Sessions() {
 function Invite() {
   const { t } = useTranslation();
   const store = useStore();
-  const [role, setRole] = useState<'member' | 'admin'>('member');
+  const [role, setRole] = useState<'member' | 'agent' | 'admin'>('member');
   const [invite, setInvite] = useState<InviteResponse | null>(null);
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -206,9 +207,10 @@ function Invite() {
         <select
           aria-label={t('settings.inviteRole')}
           value={role}
-          onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
+          onChange={(e) => setRole(e.target.value as 'member' | 'agent' | 'admin')}
         >
           <option value="member">{t('roles.member')}</option>
+          <option value="agent">{t('roles.agent')}</option>
           <option value="admin">{t('roles.admin')}</option>
         </select>
         <button type="button" onClick={() => void create()}>
