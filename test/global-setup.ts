@@ -10,8 +10,7 @@ let cluster: PgCluster | null = null;
  */
 export async function setup(project: TestProject): Promise<void> {
   // Browser tests serve the built web app; build it when its sources changed.
-  execFileSync(process.execPath, ['packages/web/scripts/ensure-built.mjs'], { stdio: 'inherit' });
-  execFileSync(process.execPath, ['packages/widget/scripts/ensure-built.mjs'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['tools/ensure-built.mjs', 'web', 'widget'], { stdio: 'inherit' });
   cluster = await startPostgres();
   if (!cluster) {
     if (process.env.CI === 'true') throw new Error('PostgreSQL is required in CI (apt-get install postgresql)');

@@ -6,16 +6,17 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MUTED_FOREVER } from '@kurier/protocol';
-import type { KurierClient } from '@kurier/sdk';
+import { KurierClient } from '@kurier/sdk';
 import { buildApp, loadConfig } from '@kurier/server';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import WebSocket from 'ws';
 import { launchBrowser } from '../test/browser.js';
 import { seedPeople } from '../test/seed.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'docs', 'screenshots');
-execFileSync(process.execPath, [join(ROOT, 'packages/web/scripts/ensure-built.mjs')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(ROOT, 'tools/ensure-built.mjs'), 'web', 'widget'], { stdio: 'inherit' });
 const dataDir = mkdtempSync(join(tmpdir(), 'kurier-shots-'));
 const kurier = await buildApp({ ...loadConfig({ KURIER_DATA_DIR: dataDir }), logLevel: 'silent' });
 const base = await kurier.app.listen({ port: 0, host: '127.0.0.1' });
@@ -75,6 +76,42 @@ try {
   await anna.setChatPrefs(g, { pinned: true });
   await anna.setChatPrefs(lunch.conversation.id, { mutedUntil: MUTED_FOREVER });
   await anna.setChatPrefs(old.conversation.id, { archived: true });
+  // The team inbox: Anna and Ben serve the website's chat; two customers wrote in.
+  const { team } = await anna.request<{ team: { id: string } }>('POST', '/api/v1/teams', {
+    name: 'Kundenservice',
+    memberIds: [annaAuth.user.id, (await ben.me()).id],
+  });
+  const { inbox } = await anna.request<{ inbox: { widgetKey: string; slug: string } }>('POST', '/api/v1/inboxes', {
+    name: 'Muster GmbH',
+    teamIds: [team.id],
+    settings: { autoAssign: false },
+  });
+  await anna.inbox.createCannedReply({
+    shortcut: 'hallo',
+    text: 'Hallo {{contact.first_name}}, danke für Ihre Nachricht!',
+  });
+  const customer = (name: string, email: string) => {
+    const client = new KurierClient({ baseUrl: base, WebSocket: WebSocket as never });
+    const widget = client.widget(inbox.widgetKey);
+    return { client, widget, start: () => widget.startVisitor({ name, email, consent: true, locale: 'de' }) };
+  };
+  const eva = customer('Eva Berger', 'eva.berger@example.com');
+  const evaSession = await eva.start();
+  const evaChat = await eva.widget.startConversation(
+    'Guten Tag, meine Bestellung 4711 ist noch nicht angekommen.',
+    'shot-1',
+  );
+  const tom = customer('Tom Richter', 'tom@example.org');
+  await tom.start();
+  await tom.widget.startConversation('Kann ich die Rechnung auch per Überweisung bezahlen?', 'shot-2');
+  const support = evaChat.conversation.id;
+  await anna.inbox.assign(support, annaAuth.user.id);
+  await anna.send(support, 'Hallo Eva, danke für Ihre Nachricht! Ich sehe sofort nach.');
+  await anna.send(support, '@ben Paket hängt seit Montag im Lager – kannst du das prüfen?', { note: true });
+  await eva.client.connect();
+  await eva.client.send(support, 'Vielen Dank, das ist sehr nett.');
+  await anna.inbox.setLabels(support, ['versand']);
+  eva.client.close();
   for (const c of [ben, clara, deniz]) c.close();
 
   mkdirSync(OUT, { recursive: true });
@@ -139,6 +176,23 @@ try {
     },
   });
   await shoot('settings-en-light', { lang: 'en', theme: 'light', path: '/settings' });
+  await shoot('inbox-de-light', { lang: 'de', theme: 'light', path: `/inbox/${support}` });
+  await shoot('inbox-en-dark', { lang: 'en', theme: 'dark', path: `/inbox/${support}` });
+  await shoot('reports-de-light', { lang: 'de', theme: 'light', path: '/inbox/reports' });
+  // The customer's side: the guest link, which is the widget as a page, with Eva's session.
+  await shoot('widget-guest-de-light', {
+    lang: 'de',
+    theme: 'light',
+    path: `/c/${inbox.slug}`,
+    act: async (page) => {
+      await page.evaluate(({ key, token }) => localStorage.setItem(`kurier-widget:${key}`, JSON.stringify({ token })), {
+        key: inbox.widgetKey,
+        token: evaSession.token,
+      });
+      await page.reload();
+      await page.getByText('Vielen Dank, das ist sehr nett.').waitFor();
+    },
+  });
   await shoot('phone-list-de-light', { lang: 'de', theme: 'light', phone: true, path: '/' });
   await shoot('phone-chat-de-dark', { lang: 'de', theme: 'dark', phone: true, path: `/chats/${g}` });
   await shoot('phone-chat-en-light', { lang: 'en', theme: 'light', phone: true, path: `/chats/${dm}` });

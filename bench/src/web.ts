@@ -21,7 +21,7 @@ const MESSAGES = quick ? 2_000 : 10_000;
 /** `--only=list` or `--only=scroll` runs one browser scenario (the bundle size is always shown). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
-execFileSync(process.execPath, [join(ROOT, 'packages/web/scripts/ensure-built.mjs')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(ROOT, 'tools/ensure-built.mjs'), 'web'], { stdio: 'inherit' });
 const lines: unknown[] = [];
 const emit = (line: Record<string, unknown>) => {
   lines.push(line);

@@ -22,7 +22,8 @@ import {
 } from '@kurier/protocol';
 import { Connection, type ConnectionState } from './connection.js';
 import { Emitter } from './emitter.js';
-import { isPermanent, KurierApiError, responseError } from './errors.js';
+import { isPermanent, KurierApiError } from './errors.js';
+import { Http } from './http.js';
 import { InboxApi } from './inbox.js';
 import { MediaApi, type UploadOptions } from './media.js';
 import { type ClientOptions, type ClientStorage, MemoryStorage, type WebSocketConstructor } from './options.js';
@@ -71,6 +72,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   readonly #storage: ClientStorage;
   readonly #outbox: Outbox;
   readonly #media: MediaApi;
+  readonly #http: Http;
   /** The team inbox (staff with inbox access). */
   readonly inbox: InboxApi;
   readonly #requests = new Requests();
@@ -102,11 +104,11 @@ export class KurierClient extends Emitter<ClientEvents> {
       token: () => this.#token,
       request: (method, path) => this.request(method, path),
     });
+    this.#http = new Http(options.baseUrl, () => this.#token);
     this.inbox = new InboxApi({
       request: (method, path, body) => this.request(method, path, body),
       requestText: (path) => this.requestText(path),
-      postText: async (path, { text, contentType }) =>
-        (await (await this.#fetch('POST', path, { text, contentType })).json()) as never,
+      postText: (path, body) => this.#http.json('POST', path, body),
     });
   }
 
@@ -151,38 +153,13 @@ export class KurierClient extends Emitter<ClientEvents> {
   // ---- REST -------------------------------------------------------------------------------
 
   /** Calls the REST API; throws KurierApiError with the server's code. */
-  async request<TResult>(method: string, path: string, body?: unknown): Promise<TResult> {
-    const res = await this.#fetch(method, path, body === undefined ? undefined : { json: body });
-    if (res.status === 204) return undefined as TResult;
-    return (await res.json().catch(() => null)) as TResult;
+  request<TResult>(method: string, path: string, body?: unknown): Promise<TResult> {
+    return this.#http.json(method, path, body === undefined ? undefined : { json: body });
   }
 
   /** A GET whose answer is text (CSV, an HTML transcript), with the session's token. */
   async requestText(path: string): Promise<string> {
-    return (await this.#fetch('GET', path)).text();
-  }
-
-  /** A request with the session's token and a JSON or text body. */
-  async #fetch(
-    method: string,
-    path: string,
-    body?: { json: unknown } | { text: string; contentType: string },
-  ): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (body) headers['content-type'] = 'json' in body ? 'application/json' : body.contentType;
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    let res: Response;
-    try {
-      res = await fetch(`${this.#options.baseUrl}${path}`, {
-        method,
-        headers,
-        body: !body ? undefined : 'json' in body ? JSON.stringify(body.json) : body.text,
-      });
-    } catch (err) {
-      throw new KurierApiError('NETWORK', err instanceof Error ? err.message : 'network error');
-    }
-    if (!res.ok) throw await responseError(res);
-    return res;
+    return (await this.#http.fetch('GET', path)).text();
   }
 
   async #authenticate(path: string, body: unknown): Promise<AuthResponse> {

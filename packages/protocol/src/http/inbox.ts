@@ -8,11 +8,11 @@ export const LocalizedText = z.object({ de: z.string().max(1000), en: z.string()
 /** Text in German and English. */
 export type LocalizedText = z.infer<typeof LocalizedText>;
 
-const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour');
-
-/** Opening hours in the inbox's time zone: any number of windows per weekday (0 = Sunday). */
-export const BusinessHours = z.object({
-  timeZone: z.string().refine(
+/** An IANA time zone name such as `Europe/Berlin`. */
+const TimeZoneName = z
+  .string()
+  .max(64)
+  .refine(
     (tz) => {
       try {
         new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -22,7 +22,13 @@ export const BusinessHours = z.object({
       }
     },
     { message: 'an IANA time zone such as Europe/Berlin' },
-  ),
+  );
+
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour');
+
+/** Opening hours in the inbox's time zone: any number of windows per weekday (0 = Sunday). */
+export const BusinessHours = z.object({
+  timeZone: TimeZoneName,
   windows: z
     .array(z.object({ day: z.number().int().min(0).max(6), from: ClockTime, to: ClockTime }))
     .max(50)
@@ -295,22 +301,6 @@ export const InboxChange = z.object({ kind: z.literal('inbox'), item: InboxItem 
 const DAY_MS = 86_400_000;
 /** The longest span one report covers. */
 export const REPORT_MAX_DAYS = 366;
-
-/** An IANA time zone name such as `Europe/Berlin`. */
-const TimeZoneName = z
-  .string()
-  .max(64)
-  .refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'an IANA time zone such as Europe/Berlin' },
-  );
 
 /**
  * `GET /api/v1/inbox/reports` (owners and admins): conversations created in `[from, to)`, by

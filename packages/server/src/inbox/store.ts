@@ -102,6 +102,8 @@ export function inboxStore(db: Kysely<DB>) {
         .where('assignee_id', 'is', null)
         .orderBy('waiting_since')
         .orderBy('created_at')
+        // Conversations that arrive in the same millisecond still queue in one stable order.
+        .orderBy('conversation_id')
         .limit(limit)
         .execute(),
 

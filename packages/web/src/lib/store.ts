@@ -370,14 +370,20 @@ export class ChatStore {
         !preview || preview.seq < message.seq || (preview.id === message.id && preview.changeId <= message.changeId)
           ? { ...s.previews, [message.conversationId]: message }
           : s.previews;
-      const fromOther = isNew && message.senderId !== s.me?.id && message.type !== 'system';
+      const detail = s.conversations[message.conversationId];
+      // Customer conversations count in the inbox, not in the chat list's unread badges.
+      const fromOther =
+        isNew &&
+        message.senderId !== s.me?.id &&
+        message.type !== 'system' &&
+        detail !== undefined &&
+        detail.conversation.kind !== 'customer';
       const unread = fromOther
         ? { ...s.unread, [message.conversationId]: (s.unread[message.conversationId] ?? 0) + 1 }
         : s.unread;
       const list = s.messages[message.conversationId];
       const pending = { ...s.pending };
       if (message.clientMsgId) delete pending[message.clientMsgId];
-      const detail = s.conversations[message.conversationId];
       const conversations =
         detail && message.seq > detail.conversation.lastSeq
           ? {

@@ -4,6 +4,7 @@ import { tickOf } from '../features/conversation/receipts';
 import { linkify } from './linkify';
 import { de } from './locales/de';
 import { en } from './locales/en';
+import { mentions } from './mentions';
 import { attentionCount, isMuted, orderedConversations } from './order';
 import { mergeMessages } from './store';
 
@@ -42,6 +43,37 @@ function keys(value: unknown, prefix = ''): string[] {
 }
 
 describe('web app logic', () => {
+  it('I12: a note mentions a colleague by @username as a word of its own, in any case', () => {
+    expect(mentions('@ana bitte prüfen', 'ana')).toBe(true);
+    expect(mentions('Kannst du, @Ana, kurz schauen?', 'ana')).toBe(true);
+    expect(mentions('@anatol übernimmt', 'ana')).toBe(false);
+    expect(mentions('mail an ana@example.com', 'ana')).toBe(false);
+    expect(mentions('@a.b ist da', 'a.b')).toBe(true);
+    expect(mentions('@axb ist da', 'a.b')).toBe(false);
+    expect(mentions(null, 'ana')).toBe(false);
+  });
+
+  it('I13: customer conversations stay out of the chat list', () => {
+    const customer = {
+      conversation: {
+        id: 'c1',
+        kind: 'customer',
+        name: null,
+        createdBy: 'k_1',
+        createdAt: 1,
+        lastSeq: 1,
+        lastMessageAt: 5,
+        changeId: 1,
+      },
+      members: [],
+    } as ConversationDetail;
+    const direct = {
+      ...customer,
+      conversation: { ...customer.conversation, id: 'c2', kind: 'direct' },
+    } as ConversationDetail;
+    expect(orderedConversations({ c1: customer, c2: direct }).map((c) => c.conversation.id)).toEqual(['c2']);
+  });
+
   it('W7: German and English have exactly the same keys, none empty', () => {
     expect(keys(de).sort()).toEqual(keys(en).sort());
     const empty = (obj: object) =>

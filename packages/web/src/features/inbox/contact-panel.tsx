@@ -77,7 +77,10 @@ export function ContactPanel({ contactId, current }: { contactId: string; curren
       </form>
       <p className="muted small">
         {consent
-          ? t('contacts.consent', { date: formatDay(consent.createdAt), source: consent.source })
+          ? t('contacts.consent', {
+              date: formatDay(consent.createdAt),
+              source: consent.source.startsWith('widget:') ? t('contacts.viaWidget') : consent.source,
+            })
           : t('contacts.noConsent')}
       </p>
       <h3>{t('contacts.conversations')}</h3>

@@ -1,9 +1,9 @@
-import type { InboxEntry, InboxStatus, InboxView } from '@kurier/protocol';
-import { useState } from 'react';
+import type { InboxEntry, InboxStatus, InboxView, Team } from '@kurier/protocol';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatListTime } from '../../lib/format';
 import { navigate } from '../../lib/router';
-import { useChat } from '../../lib/use-chat';
+import { useChat, useStore } from '../../lib/use-chat';
 import { Avatar } from '../../ui/avatar';
 import { ErrorText } from '../../ui/error-text';
 import { useInboxView } from './use-inbox';
@@ -72,7 +72,18 @@ export function InboxList({ activeId }: { activeId: string | null }) {
   const [view, setView] = useState<InboxView>('mine');
   const [status, setStatus] = useState<InboxStatus>('open');
   const [label, setLabel] = useState('');
-  const { items, counts, error } = useInboxView({ view, status, ...(label ? { label } : {}) });
+  const [teamId, setTeamId] = useState('');
+  const [teams, setTeams] = useState<Team[]>([]);
+  const store = useStore();
+  useEffect(() => {
+    void store.client.inbox.teams().then(setTeams, () => {});
+  }, [store]);
+  const { items, counts, error } = useInboxView({
+    view,
+    status,
+    ...(label ? { label } : {}),
+    ...(teamId ? { teamId } : {}),
+  });
   const labels = Object.keys(counts?.byLabel ?? {}).sort();
 
   return (
@@ -103,6 +114,20 @@ export function InboxList({ activeId }: { activeId: string | null }) {
             ))}
           </select>
         </label>
+        {teams.length > 0 ? (
+          <label>
+            <span className="sr-only">{t('inbox.team')}</span>
+            <select value={teamId} onChange={(e) => setTeamId(e.target.value)}>
+              <option value="">{t('inbox.allTeams')}</option>
+              {teams.map((team) => (
+                <option key={team.id} value={team.id}>
+                  {team.name}
+                  {counts?.byTeam[team.id] ? ` (${counts.byTeam[team.id]})` : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label>
           <span className="sr-only">{t('inbox.label')}</span>
           <select value={label} onChange={(e) => setLabel(e.target.value)}>
