@@ -27,6 +27,7 @@ import { widgetPage } from './inbox/widget-page.js';
 import { widgetRoutes } from './inbox/widget-routes.js';
 import { Bus } from './kernel/bus.js';
 import { installHttpKernel } from './kernel/http.js';
+import { isContactId } from './kernel/ids.js';
 import { serveWebApp } from './kernel/web-app.js';
 import { Writer } from './kernel/writer.js';
 import { mediaRoutes } from './media/routes.js';
@@ -253,7 +254,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
         frame: { type: 'presence', userId, online, lastSeenAt: online ? null : at },
       });
       // An agent coming online may take conversations waiting in the queue.
-      if (online) void router.kick();
+      if (online && !isContactId(userId)) void router.kick();
       if (online) {
         const onlinePeers = peers.filter((p) => hub.isOnline(p));
         for (const peer of onlinePeers) {

@@ -103,6 +103,11 @@ export function inboxAccess({ db, accounts, bus }: { db: Kysely<DB>; accounts: A
     watchers,
     inboxOf,
 
+    /** Throws FORBIDDEN for customers: the inbox is staff's (the HTTP edge refuses them too). */
+    requireStaff(actor: Pick<Actor, 'role'>): void {
+      if (actor.role === 'contact') throw new KurierError('FORBIDDEN');
+    },
+
     /** Remembers a new conversation's inbox (saves a read when its first events fan out). */
     remember(conversationId: string, inboxId: string): void {
       inboxOfConversation.set(conversationId, inboxId);

@@ -38,9 +38,6 @@ interface Deps {
 
 const isAdmin = (actor: Actor) => actor.role === 'owner' || actor.role === 'admin';
 const requireAdmin = (actor: Actor) => requireRole(actor, 'owner', 'admin');
-const requireStaff = (actor: Actor) => {
-  if (actor.role === 'contact') throw new KurierError('FORBIDDEN');
-};
 
 /** Setting up the inbox: inboxes and their widgets, teams, agents' capacity, canned replies. */
 export function inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChanged, now = Date.now }: Deps) {
@@ -83,7 +80,7 @@ export function inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChang
   return {
     /** Inboxes the actor may see; admins get the identity secrets too. */
     async listInboxes(actor: Actor): Promise<(Inbox | InboxAdmin)[]> {
-      requireStaff(actor);
+      access.requireStaff(actor);
       const visible = await access.visibleInboxIds(actor);
       const teams = await teamIdsByInbox();
       return (await store.inboxes())
@@ -140,7 +137,7 @@ export function inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChang
     },
 
     async listTeams(actor: Actor): Promise<Team[]> {
-      requireStaff(actor);
+      access.requireStaff(actor);
       const members = await store.teamMembers();
       return (await store.teams()).map((t) =>
         presentTeam(
@@ -181,7 +178,7 @@ export function inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChang
 
     /** Everyone who serves a team, with online state, capacity and open conversations. */
     async listAgents(actor: Actor): Promise<Agent[]> {
-      requireStaff(actor);
+      access.requireStaff(actor);
       const [users, members, agents, load] = await Promise.all([
         accounts.listUsers(),
         store.teamMembers(),
@@ -210,7 +207,7 @@ export function inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChang
     },
 
     async listCanned(actor: Actor): Promise<CannedReply[]> {
-      requireStaff(actor);
+      access.requireStaff(actor);
       return (await store.canned()).map(presentCanned);
     },
 

@@ -18,15 +18,10 @@ import { pageCursor, parsePageCursor } from '../kernel/paging.js';
 import type { Writer } from '../kernel/writer.js';
 import { presentItem } from './present.js';
 import type { InboxRouter } from './router.js';
-import type { StateRow } from './store.js';
+import { inboxStore, type StateRow } from './store.js';
 import { type InboxDeps, InboxTx } from './tx.js';
 
 const SNOOZE_CHECK_MS = 15_000;
-
-/** Staff who may take part in customer conversations at all. */
-function requireStaff(actor: Actor): void {
-  if (actor.role === 'contact') throw new KurierError('FORBIDDEN');
-}
 
 /**
  * The team inbox's work on customer conversations: views and counts, assignment, transfer,
@@ -36,6 +31,7 @@ export function inboxService(
   deps: InboxDeps & { writer: Writer; router: InboxRouter; onError: (err: unknown) => void },
 ) {
   const { writer, access, router, messages, now } = deps;
+  const store = inboxStore(deps.db);
 
   /** Runs an operation on one conversation the actor may work on, in one inbox transaction. */
   async function operate<T>(
@@ -43,7 +39,7 @@ export function inboxService(
     conversationId: string,
     op: (tx: InboxTx, row: StateRow) => Promise<T>,
   ): Promise<InboxItem> {
-    requireStaff(actor);
+    access.requireStaff(actor);
     await access.requireConversation(actor, conversationId);
     const item = await writer.transact(async (trx) => {
       const tx = new InboxTx(trx, deps);
@@ -59,9 +55,8 @@ export function inboxService(
 
   async function entries(rows: readonly StateRow[], userId: string): Promise<InboxEntry[]> {
     const ids = rows.map((r) => r.conversation_id);
-    const tx = new InboxTx(deps.db, deps);
     const [labels, contacts, summaries] = await Promise.all([
-      tx.store.labelsOf(ids),
+      store.labelsOf(ids),
       deps.contacts.briefs(rows.map((r) => r.contact_id)),
       messages.summaries(userId, ids),
     ]);
@@ -110,6 +105,8 @@ export function inboxService(
 
   /** Snoozed conversations whose time has come go back to open. */
   async function wakeSnoozed(): Promise<void> {
+    // A plain read first: most checks find nothing, and a transaction would cost an fsync.
+    if ((await store.dueSnoozes(now())).length === 0) return;
     const woke = await writer.transact(async (trx) => {
       const tx = new InboxTx(trx, deps);
       const due = await tx.store.dueSnoozes(now());
@@ -124,11 +121,10 @@ export function inboxService(
   return {
     /** One page of a view, limited to the inboxes the actor may see. */
     async view(actor: Actor, query: InboxQuery & { limit: number }): Promise<InboxPage> {
-      requireStaff(actor);
+      access.requireStaff(actor);
       const inboxIds = await access.visibleInboxIds(actor);
-      const tx = new InboxTx(deps.db, deps);
       const before = parsePageCursor(query.before);
-      const rows = await tx.store.view({
+      const rows = await store.view({
         view: query.view ?? 'all',
         status: InboxStatusSchema.parse(query.status ?? 'open'),
         userId: actor.userId,
@@ -150,9 +146,8 @@ export function inboxService(
 
     /** Counts for the navigation. */
     async counts(actor: Actor): Promise<InboxCounts> {
-      requireStaff(actor);
-      const tx = new InboxTx(deps.db, deps);
-      const c = await tx.store.counts(actor.userId, await access.visibleInboxIds(actor));
+      access.requireStaff(actor);
+      const c = await store.counts(actor.userId, await access.visibleInboxIds(actor));
       const byStatus: Record<InboxStatus, number> = { open: 0, pending: 0, snoozed: 0, resolved: 0 };
       for (const r of c.byStatus) byStatus[r.status as InboxStatus] = Number(r.n);
       return {
@@ -167,10 +162,9 @@ export function inboxService(
 
     /** The inbox state of one conversation. */
     async get(actor: Actor, conversationId: string): Promise<InboxEntry> {
-      requireStaff(actor);
+      access.requireStaff(actor);
       await access.requireConversation(actor, conversationId);
-      const tx = new InboxTx(deps.db, deps);
-      const row = await tx.store.stateById(conversationId);
+      const row = await store.stateById(conversationId);
       if (!row) throw new KurierError('CONVERSATION_NOT_FOUND');
       return (await entries([row], actor.userId))[0] as InboxEntry;
     },
