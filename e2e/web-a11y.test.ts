@@ -4,7 +4,7 @@ import { MUTED_FOREVER } from '@kurier/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser, signedInContext } from '../test/browser.js';
-import { createOwner, createUser, type TestUser } from '../test/factories.js';
+import { createInbox, createOwner, createTeam, createUser, createVisitor, type TestUser } from '../test/factories.js';
 import { startServer, type TestServer } from '../test/harness.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -84,6 +84,41 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
       await page.getByRole('button', { name: 'Abmelden', exact: true }).waitFor();
       expect(await audit(page)).toEqual([]);
       await ctx.close();
+    });
+  }
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`I14: the inbox, a customer conversation and the customer's chat have no serious WCAG findings (${theme})`, async () => {
+      const team = await createTeam(anna, `Team ${theme}`, [anna]);
+      const inbox = await createInbox(anna, { name: `Shop ${theme}`, teams: [team], settings: { autoAssign: false } });
+      const eva = await createVisitor(server, inbox.widgetKey);
+      const started = await eva.start('Wo ist meine Bestellung?');
+      const id = started.conversation.id;
+      await anna.client.inbox.assign(id, anna.id);
+      await anna.client.send(id, 'Intern: prüfen', { note: true });
+      await anna.client.inbox.setLabels(id, ['versand']);
+      eva.client.close();
+
+      const ctx = await signedInContext(browser, anna, { colorScheme: theme, locale: 'de-DE' });
+      const page = await ctx.newPage();
+      await page.goto(`${server.url}/inbox/${id}`);
+      await page.getByTestId('message-list').getByText('Intern: prüfen').waitFor();
+      await page.getByRole('heading', { name: 'Eva Kundin' }).first().waitFor();
+      expect(await audit(page)).toEqual([]);
+
+      const guest = await (await browser.newContext({ colorScheme: theme, locale: 'de-DE' })).newPage();
+      await guest.goto(`${server.url}/c/${inbox.slug}`);
+      await guest.getByRole('button', { name: 'Chat starten' }).waitFor();
+      expect(await audit(guest)).toEqual([]);
+      await guest.evaluate(
+        ({ key, token }) => localStorage.setItem(`kurier-widget:${key}`, JSON.stringify({ token })),
+        { key: inbox.widgetKey, token: eva.session.token },
+      );
+      await guest.reload();
+      await guest.getByText('Wo ist meine Bestellung?').waitFor();
+      expect(await audit(guest)).toEqual([]);
+      await ctx.close();
+      await guest.context().close();
     });
   }
 
