@@ -142,16 +142,30 @@ export class InboxTx {
     });
   }
 
-  /** Sends every queued change to its audience, in change-id order; call after the commit. */
+  /**
+   * Sends every queued change to its audience, in change-id order; call after the commit.
+   * Consecutive changes for the same audience travel in one frame (one routed conversation is
+   * half a dozen changes for every watching colleague).
+   */
   async publish(): Promise<void> {
     const { membership, bus } = this.#deps;
     for (const id of this.#touched) membership.invalidate(id);
+    const sameAudience = (a: Published, b: Published) =>
+      a.conversationId === b.conversationId && a.staffOnly === b.staffOnly && a.alsoNotify === b.alsoNotify;
+    const runs: Published[][] = [];
     for (const p of this.#out.sort((a, b) => changeIdOf(a.change) - changeIdOf(b.change))) {
+      const run = runs.at(-1);
+      if (run?.[0] && sameAudience(run[0], p)) run.push(p);
+      else runs.push([p]);
+    }
+    for (const run of runs) {
+      const [p] = run as [Published];
       const audience = await membership.audience(p.conversationId);
       const userIds = p.staffOnly ? audience.staff : audience.all;
+      const changes = run.map((r) => r.change);
       bus.emit('deliver', {
         userIds: p.alsoNotify ? [...userIds, p.alsoNotify] : userIds,
-        frame: { type: 'changes', changes: [p.change], cursor: changeIdOf(p.change), live: true, done: true },
+        frame: { type: 'changes', changes, cursor: changeIdOf(changes.at(-1) as Change), live: true, done: true },
       });
     }
   }
