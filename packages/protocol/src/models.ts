@@ -117,12 +117,13 @@ export const SystemEvent = z.discriminatedUnion('event', [
   /** A customer conversation got an owner (or lost it: `userId` null). The name is a snapshot. */
   z.object({ event: z.literal('assigned'), userId: Id.nullable(), displayName: z.string().nullable() }),
   /**
-   * An automatic answer to the customer: `away` outside business hours, `queue` with their place
-   * in the queue. The widget words it in the customer's language from the inbox's settings.
+   * An automatic answer to the customer: `greeting` for a new conversation, `away` outside
+   * business hours, `queue` with their place in the queue. The widget words it in the customer's
+   * language from the inbox's settings.
    */
   z.object({
     event: z.literal('auto_reply'),
-    reply: z.enum(['away', 'queue']),
+    reply: z.enum(['greeting', 'away', 'queue']),
     position: z.number().int().positive().nullable(),
   }),
   /** A customer conversation was resolved, reopened, set pending or snoozed. */

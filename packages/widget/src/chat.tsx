@@ -121,7 +121,7 @@ export function Chat({ session, config, t, locale, visible }: Props) {
       <div class="messages" ref={list} aria-live="polite">
         {messages.map((m) => {
           if (m.type === 'system') {
-            const line = systemLine(m, t, { away: config.awayMessage[locale] });
+            const line = systemLine(m, t, { away: config.awayMessage[locale], greeting: config.greeting[locale] });
             return line ? (
               <p key={m.id} class="system">
                 {line}

@@ -5,13 +5,14 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Translate } from './i18n.js';
 
 /** A system message in the customer's words, or null for those the customer need not see. */
-export function systemLine(m: Message, t: Translate, opts: { away: string }): string | null {
+export function systemLine(m: Message, t: Translate, opts: { away: string; greeting: string }): string | null {
   const e = m.system;
   if (!e) return null;
   switch (e.event) {
     case 'assigned':
       return e.userId ? t('joined', { name: e.displayName ?? t('team') }) : t('left');
     case 'auto_reply':
+      if (e.reply === 'greeting') return opts.greeting;
       return e.reply === 'away' ? opts.away : t('queue', { position: e.position ?? 1 });
     case 'status_changed':
       return e.status === 'resolved'

@@ -49,7 +49,7 @@ export type PreChatField = z.infer<typeof PreChatField>;
 
 /** How an inbox and its widget behave. Every field has a default, so `{}` is a working inbox. */
 export const InboxSettings = z.object({
-  /** Shown in the widget's header and sent as the first auto-reply of a new conversation. */
+  /** Shown above the widget's form and, with `greetingReply`, as the first automatic reply. */
   greeting: LocalizedText.default({
     de: 'Hallo! Wie können wir helfen?',
     en: 'Hello! How can we help?',
@@ -72,6 +72,8 @@ export const InboxSettings = z.object({
   privacyPolicyUrl: z.url().max(500).nullable().default(null),
   /** Conversations are assigned round-robin to online agents with capacity left. */
   autoAssign: z.boolean().default(true),
+  /** Greet a new conversation with `greeting` (within business hours). */
+  greetingReply: z.boolean().default(true),
   /** Tell a waiting customer their place in the queue. */
   queueMessage: z.boolean().default(true),
   /** Ask for a rating when a conversation is resolved. */

@@ -94,9 +94,10 @@ describe.each(DIALECTS)('contacts on %s', (dialect) => {
     // The target learns of its new conversation live, and reads its whole history.
     await until(() => joined.some((m) => m.conversationId === conversationId && m.leftAt === null), 'member change');
     const history = await eva.client.history(conversationId);
-    // The customer's first message and the queue notice: both keep the duplicate as sender.
+    // The customer's first message, the greeting and the queue notice: all keep the duplicate as sender.
     expect(history.messages.map((m) => [m.text ?? m.system?.event, m.senderId])).toEqual([
       ['Wo ist meine Bestellung?', old.session.contactId],
+      ['auto_reply', old.session.contactId],
       ['auto_reply', old.session.contactId],
     ]);
     const { members } = await eva.client.request<ConversationDetail>('GET', `/api/v1/conversations/${conversationId}`);

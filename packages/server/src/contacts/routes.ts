@@ -4,7 +4,7 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { actorOf } from '../kernel/auth.js';
 import { KurierError } from '../kernel/errors.js';
-import { parse } from '../kernel/http.js';
+import { parse, sendDownload } from '../kernel/http.js';
 import type { ContactsService } from './service.js';
 
 const Params = z.object({ id: z.string().min(1).max(64) });
@@ -29,11 +29,7 @@ export async function contactsRoutes(
   app.get('/api/v1/contacts/export.csv', async (request, reply) => {
     const lines = contacts.exportCsv(actorOf(request));
     const day = new Date().toISOString().slice(0, 10);
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="contacts-${day}.csv"`)
-      .header('cache-control', 'no-store')
-      .send(Readable.from(lines));
+    return sendDownload(reply, { type: 'text/csv', filename: `contacts-${day}.csv` }, Readable.from(lines));
   });
 
   app.post('/api/v1/contacts/import', { bodyLimit: CONTACT_IMPORT_LIMITS.bytes }, async (request) => {

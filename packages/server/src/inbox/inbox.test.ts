@@ -48,6 +48,10 @@ describe.each(DIALECTS)('team inbox on %s', (dialect) => {
     expect(started.status).toBe('open');
     // Nobody is online: the customer learns their place in the queue.
     expect(started.lastMessage?.system).toEqual({ event: 'auto_reply', reply: 'queue', position: 1 });
+    const replies = (await eva.client.history(id)).messages.flatMap((m) =>
+      m.system?.event === 'auto_reply' ? [m.system.reply] : [],
+    );
+    expect(replies).toEqual(['greeting', 'queue']);
 
     const unassigned = await ana.client.inbox.view({ view: 'unassigned' });
     expect(unassigned.items.map((i) => i.conversationId)).toEqual([id]);

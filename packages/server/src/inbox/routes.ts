@@ -15,7 +15,7 @@ import {
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { actorOf } from '../kernel/auth.js';
-import { parse } from '../kernel/http.js';
+import { parse, sendDownload } from '../kernel/http.js';
 import type { InboxAdminService } from './admin.js';
 import type { InboxReports } from './reports.js';
 import type { InboxService } from './service.js';
@@ -64,22 +64,14 @@ export async function inboxRoutes(app: FastifyInstance, { inbox, admin, reports,
       id(request),
       parse(TranscriptQuery, request.query),
     );
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="${filename}"`)
-      .send(html);
+    return sendDownload(reply, { type: 'text/html', filename }, html);
   });
 
   app.get('/api/v1/inbox/reports', async (request, reply) => {
     const query = parse(ReportQuery, request.query);
     if (query.format === 'json') return reports.report(actorOf(request), query);
     const csv = await reports.csv(actorOf(request), query);
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="kurier-report-${query.from}-${query.to}.csv"`)
-      .send(csv);
+    return sendDownload(reply, { type: 'text/csv', filename: `kurier-report-${query.from}-${query.to}.csv` }, csv);
   });
 
   app.get('/api/v1/inboxes', async (request) => ({ inboxes: await admin.listInboxes(actorOf(request)) }));

@@ -2,7 +2,7 @@ import { CsatRequest, StartConversationRequest, StartVisitorRequest, TranscriptQ
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { actorOf, bearerToken } from '../kernel/auth.js';
-import { parse } from '../kernel/http.js';
+import { parse, sendDownload } from '../kernel/http.js';
 import type { InboxTranscripts } from './transcript.js';
 import type { WidgetService } from './widget.js';
 
@@ -92,11 +92,7 @@ export async function widgetRoutes(app: FastifyInstance, { widget, transcripts, 
         { key, conversationId: id },
         parse(TranscriptQuery, request.query),
       );
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('content-disposition', `attachment; filename="${filename}"`)
-        .send(html);
+      return sendDownload(reply, { type: 'text/html', filename }, html);
     },
   );
 }

@@ -185,8 +185,8 @@ export function widgetService(deps: InboxDeps & { writer: Writer; router: InboxR
         });
         tx.emit(conversation.id, { kind: 'message', message });
         const open = isOpen(s.businessHours, at);
-        if (!open)
-          await tx.announce(conversation.id, actor.userId, { event: 'auto_reply', reply: 'away', position: null });
+        const reply = open ? (s.greetingReply ? 'greeting' : null) : 'away';
+        if (reply) await tx.announce(conversation.id, actor.userId, { event: 'auto_reply', reply, position: null });
         const assigned = s.autoAssign && (await router.routeOne(tx, row));
         if (!assigned && open && s.queueMessage) {
           const position = (await tx.store.queueAhead(inbox.id, at)) + 1;

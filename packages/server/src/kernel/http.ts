@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { z } from 'zod';
 import { type Actor, bearerToken } from './auth.js';
 import { errorBody, KurierError, toKurierError } from './errors.js';
@@ -39,6 +39,22 @@ function fromFastify(err: FastifyError): KurierError {
     return new KurierError('BAD_REQUEST', { message: err.message });
   }
   return toKurierError(err);
+}
+
+/**
+ * Answers with a file to save (transcripts, CSV exports): never cached, never shown inline. The
+ * file name must be plain ASCII made by the server.
+ */
+export function sendDownload(
+  reply: FastifyReply,
+  { type, filename }: { type: string; filename: string },
+  body: string | NodeJS.ReadableStream,
+): FastifyReply {
+  return reply
+    .type(`${type}; charset=utf-8`)
+    .header('cache-control', 'no-store')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .send(body);
 }
 
 /** Installs the single HTTP error path and the auth hook; returns the `auth` preHandler. */

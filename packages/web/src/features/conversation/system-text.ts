@@ -25,6 +25,7 @@ export function systemText(message: Message, users: Record<string, User>, t: TFu
       if (e.userId === message.senderId) return t('system.took', { actor });
       return t('system.assigned', { actor, name: users[e.userId]?.displayName ?? e.displayName ?? '…' });
     case 'auto_reply':
+      if (e.reply === 'greeting') return t('system.greeting');
       return e.reply === 'queue' ? t('system.queue', { position: e.position ?? 1 }) : t('system.away');
     case 'status_changed':
       return t(`system.status_${e.status}`, { actor });

@@ -133,6 +133,7 @@ export const de: Strings = {
     unassigned: '{{actor}} hat das Gespräch zurück in die Warteschlange gelegt',
     queue: 'Automatische Antwort: Kunde ist Nummer {{position}} in der Warteschlange',
     away: 'Automatische Antwort: außerhalb der Geschäftszeiten',
+    greeting: 'Automatische Antwort: Begrüßung',
     status_open: '{{actor}} hat das Gespräch wieder geöffnet',
     status_pending: '{{actor}} hat das Gespräch auf „wartet“ gesetzt',
     status_snoozed: '{{actor}} hat das Gespräch zurückgestellt',

@@ -131,6 +131,7 @@ export const en = {
     unassigned: '{{actor}} put the conversation back in the queue',
     queue: 'Automatic reply: the customer is number {{position}} in the queue',
     away: 'Automatic reply: outside business hours',
+    greeting: 'Automatic reply: greeting',
     status_open: '{{actor}} reopened the conversation',
     status_pending: '{{actor}} set the conversation to pending',
     status_snoozed: '{{actor}} snoozed the conversation',
