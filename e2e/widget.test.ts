@@ -154,4 +154,27 @@ describe.skipIf(!browserAvailable())('chat widget on a customer website', () => 
     expect(missing.status).toBe(404);
     await guest.close();
   });
+
+  it('V13: outside business hours the widget (in English) offers the offline form and says when the team is back', async () => {
+    const day = (new Date().getUTCDay() + 3) % 7;
+    const closed = await createInbox(owner, {
+      name: 'After Hours Ltd',
+      settings: { businessHours: { timeZone: 'Europe/Berlin', windows: [{ day, from: '09:00', to: '17:00' }] } },
+    });
+    const guest = await (await browser.newContext({ locale: 'en-GB' })).newPage();
+    await guest.goto(`${server.url}/c/${closed.slug}`);
+    await guest.getByText(/^Away right now – back /).waitFor();
+    await guest.getByText('We are away right now and will reply as soon as we are back.').waitFor();
+    await guest.getByLabel('Name').fill('Max Mustermann');
+    await guest.getByLabel('Email').fill('max@example.com');
+    await guest.getByLabel('Your message').fill('Please call me back tomorrow.');
+    await guest.getByRole('checkbox').check();
+    await guest.getByRole('button', { name: 'Leave a message' }).click();
+    await guest.getByText('Please call me back tomorrow.').waitFor();
+    // The away reply stands in the conversation too, worded from the inbox's settings.
+    await expect
+      .poll(() => guest.getByText('We are away right now and will reply as soon as we are back.').count())
+      .toBe(1);
+    await guest.context().close();
+  });
 });
