@@ -1,32 +1,16 @@
 import { CONTACT_IMPORT_LIMITS, type Contact, type ContactImportError, ContactImportRow } from '@kurier/protocol';
 import { CsvError, type Info, parse } from 'csv-parse/sync';
+import { csvLine } from '../kernel/csv.js';
 import { KurierError } from '../kernel/errors.js';
 import type { ContactRow } from './store.js';
-
-/** Excel reads a file as UTF-8 only when it starts with a byte order mark. */
-export const CSV_BOM = '\uFEFF';
 
 const FIXED = ['id', 'name', 'email', 'externalId', 'tags', 'createdAt', 'blocked'] as const;
 const RESERVED = new Set<string>(FIXED.map((c) => c.toLowerCase()));
 // An attribute whose key is also a fixed column's name is written under this prefix, and the
 // import takes it off again, so an export always imports back to the same attributes.
 const ATTRIBUTE_PREFIX = 'attribute:';
-// Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a leading
-// apostrophe makes it text. The import removes the apostrophe again.
-const FORMULA = /^[=+\-@\t\r]/;
+// The export neutralises formula cells with an apostrophe (kernel/csv.ts); the import removes it.
 const NEUTRALISED = /^'[=+\-@\t\r]/;
-
-// Writing CSV by hand: quoting is one rule (RFC 4180), while the library's formula escaping would
-// still need the reverse on import; parsing, with its many edge cases, is csv-parse's job.
-function cell(value: string): string {
-  const safe = FORMULA.test(value) ? `'${value}` : value;
-  return /[",;\r\n]|^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-/** One CSV record: cells neutralised against formulas, quoted where needed, CRLF-terminated. */
-export function csvLine(cells: readonly string[]): string {
-  return `${cells.map(cell).join(',')}\r\n`;
-}
 
 /** The export's columns: the fixed ones, then one per attribute key found (sorted). */
 export function exportColumns(attributeKeys: Iterable<string>): { header: string; keys: string[] } {

@@ -18,6 +18,7 @@ import { presentMember } from '../conversations/present.js';
 import type { DB } from '../db/schema.js';
 import { type Actor, requireRole } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
+import { CSV_BOM } from '../kernel/csv.js';
 import { KurierError } from '../kernel/errors.js';
 import { CONTACT_ID_PREFIX, newId } from '../kernel/ids.js';
 import { pageCursor, parsePageCursor } from '../kernel/paging.js';
@@ -25,7 +26,6 @@ import type { Writer } from '../kernel/writer.js';
 import {
   attributesOf,
   ContactIndex,
-  CSV_BOM,
   exportColumns,
   exportLine,
   fillAttributes,

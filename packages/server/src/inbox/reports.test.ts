@@ -11,7 +11,8 @@ import {
   type TestVisitor,
 } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
-import { csvField, durationStats } from './reports.js';
+import { csvCell } from '../kernel/csv.js';
+import { durationStats } from './reports.js';
 
 const DAY = 86_400_000;
 const FORMULA = '=HYPERLINK("http://evil.example","Rabatt")';
@@ -227,9 +228,9 @@ describe.each(DIALECTS)('inbox reports and transcripts on %s', (dialect) => {
       csatScore: '',
     });
 
-    expect(csvField('a\r\nb')).toBe('"a\r\nb"');
-    expect(['+1', '-1', '@SUM(A1)', '\tx'].map(csvField)).toEqual(["'+1", "'-1", "'@SUM(A1)", "'\tx"]);
-    expect(csvField(-5)).toBe('-5');
+    expect(csvCell('a\r\nb')).toBe('"a\r\nb"');
+    expect(['+1', '-1', '@SUM(A1)', '\tx'].map(csvCell)).toEqual(["'+1", "'-1", "'@SUM(A1)", "'\tx"]);
+    expect(csvCell(-5)).toBe('-5');
     expect((await get(ana.token, '/api/v1/inbox/reports?format=csv')).status).toBe(403);
   });
 

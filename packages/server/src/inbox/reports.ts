@@ -5,6 +5,7 @@ import type { AccountsService } from '../accounts/service.js';
 import type { ContactsService } from '../contacts/service.js';
 import type { DB } from '../db/schema.js';
 import { type Actor, requireRole } from '../kernel/auth.js';
+import { CSV_BOM, csvLine } from '../kernel/csv.js';
 import type { InboxAccess } from './access.js';
 import { type ReportRow, reportStore } from './report-store.js';
 
@@ -45,19 +46,6 @@ export function durationStats(values: readonly number[]): DurationStats {
   const mid = s.length >> 1;
   const median = s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
   return { median: Math.round(median), p90: s[Math.ceil(0.9 * s.length) - 1] as number, count: s.length };
-}
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/**
- * One CSV field (RFC 4180). Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
- * CR first) gets a leading single quote, so an exported customer name cannot execute anything.
- */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 const average = (xs: readonly number[]) =>
@@ -198,8 +186,7 @@ export function inboxReports({ db, access, accounts, contacts }: Deps) {
           r.csat_score,
         ];
       });
-      // The BOM makes Excel read UTF-8 (umlauts) instead of the system's legacy code page.
-      return `\uFEFF${[CSV_HEADER, ...lines].map((cells) => cells.map(csvField).join(',')).join('\r\n')}\r\n`;
+      return CSV_BOM + [CSV_HEADER, ...lines].map(csvLine).join('');
     },
   };
 }
