@@ -3,20 +3,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDay } from '../../lib/format';
 import { navigate } from '../../lib/router';
+import { saveFile } from '../../lib/save-file';
 import { errorCode } from '../../lib/session';
 import { useChat, useStore } from '../../lib/use-chat';
 import { BackButton } from '../../ui/back-button';
 import { ErrorText } from '../../ui/error-text';
 import { ContactPanel } from './contact-panel';
-
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Contacts: search, profile, merging duplicates, and CSV import and export (admins). */
 export function ContactsView() {
@@ -71,7 +63,7 @@ export function ContactsView() {
             <button
               type="button"
               className="secondary"
-              onClick={() => run(async () => download('kontakte.csv', await inbox.exportContacts(), 'text/csv'))}
+              onClick={() => run(async () => saveFile('kontakte.csv', await inbox.exportContacts(), 'text/csv'))}
             >
               {t('contacts.export')}
             </button>

@@ -1,6 +1,7 @@
 import type { Agent, InboxEntry, InboxStatus, Team } from '@kurier/protocol';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { saveFile } from '../../lib/save-file';
 import { useChat, useStore } from '../../lib/use-chat';
 import { ErrorText } from '../../ui/error-text';
 
@@ -146,12 +147,7 @@ export function InboxBar({ entry }: { entry: InboxEntry }) {
               const html = await store.client.requestText(
                 `/api/v1/inbox/conversations/${encodeURIComponent(id)}/transcript`,
               );
-              const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
-              const a = document.createElement('a');
-              a.href = url;
-              a.download = `transcript-${id}.html`;
-              a.click();
-              setTimeout(() => URL.revokeObjectURL(url), 10_000);
+              saveFile(`transcript-${id}.html`, html, 'text/html');
             })
           }
         >
