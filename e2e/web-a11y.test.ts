@@ -119,7 +119,8 @@ describe.skipIf(!browserAvailable())('web app accessibility (axe-core, WCAG 2.1 
       expect(await audit(guest)).toEqual([]);
       await ctx.close();
       await guest.context().close();
-    });
+      // Three audits in two browser contexts: slow on a busy 2-core machine.
+    }, 90_000);
   }
 
   it('W16: Chromium finds the app installable (manifest, icons, service worker)', async () => {

@@ -28,6 +28,7 @@ import { InboxApi } from './inbox.js';
 import { MediaApi, type UploadOptions } from './media.js';
 import { type ClientOptions, type ClientStorage, MemoryStorage, type WebSocketConstructor } from './options.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
+import { SyncPosition } from './position.js';
 import { Requests } from './requests.js';
 import { WidgetApi } from './widget.js';
 
@@ -52,11 +53,6 @@ export type ClientEvents = {
   /** A server error not tied to a request of this client. */
   error: [KurierApiError];
 };
-
-const CURSOR_KEY = 'kurier:cursor';
-const SEQS_KEY = 'kurier:seqs';
-/** How long cursor and seqs may wait before they are written (coalescing busy streams). */
-const PERSIST_MS = 100;
 
 /**
  * The Kurier client: REST calls, a realtime connection with reconnect, a persistent outbox and
@@ -84,10 +80,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   #connection: Connection | null = null;
   #token: string | null;
   #authed = false;
-  #cursor: number | null = null;
-  #seqs: Record<string, number> = {};
-  #persistTimer: ReturnType<typeof setTimeout> | null = null;
-  #persisting: Promise<void> = Promise.resolve();
+  readonly #position: SyncPosition;
   #catchUpBase: Record<string, number> | null = null;
   #helloHadCursor = false;
   #frames: Promise<void> = Promise.resolve();
@@ -102,6 +95,7 @@ export class KurierClient extends Emitter<ClientEvents> {
     this.#options = options;
     this.#storage = options.storage ?? new MemoryStorage();
     this.#outbox = new Outbox(this.#storage);
+    this.#position = new SyncPosition(this.#storage);
     this.#token = options.token ?? null;
     this.#media = new MediaApi({
       baseUrl: options.baseUrl,
@@ -147,7 +141,7 @@ export class KurierClient extends Emitter<ClientEvents> {
 
   /** The last cursor applied. */
   get cursor(): number | null {
-    return this.#cursor;
+    return this.#position.cursor;
   }
 
   get state(): ConnectionState {
@@ -274,7 +268,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   async connect(opts: { fromCursor?: number } = {}): Promise<void> {
     if (!this.#token) throw new KurierApiError('UNAUTHENTICATED', 'log in first');
     await this.#load();
-    if (opts.fromCursor !== undefined) this.#cursor = opts.fromCursor;
+    if (opts.fromCursor !== undefined) this.#position.cursor = opts.fromCursor;
     const WebSocketImpl = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocketImpl) throw new Error('No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
     if (!this.#connection) {
@@ -322,11 +316,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   close(): void {
     this.#connection?.stop();
     if (this.#receiptTimer) clearTimeout(this.#receiptTimer);
-    if (this.#persistTimer) {
-      clearTimeout(this.#persistTimer);
-      this.#persistTimer = null;
-      void this.#persist();
-    }
+    this.#position.flush();
   }
 
   /** Drops the socket and reconnects now (after the network returns, or in tests). */
@@ -425,10 +415,7 @@ export class KurierClient extends Emitter<ClientEvents> {
 
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
-      const cursor = await this.#storage.get(CURSOR_KEY);
-      if (cursor !== null) this.#cursor = Number(cursor);
-      const seqs = await this.#storage.get(SEQS_KEY);
-      if (seqs) this.#seqs = JSON.parse(seqs) as Record<string, number>;
+      await this.#position.load();
     })();
     return this.#loaded;
   }
@@ -436,15 +423,15 @@ export class KurierClient extends Emitter<ClientEvents> {
   #onOpen(): void {
     this.#inFlight.clear();
     this.#sendRequests.clear();
-    this.#helloHadCursor = this.#cursor !== null;
+    this.#helloHadCursor = this.#position.cursor !== null;
     // From hello until the last catch-up page, "new" is judged against what was known before:
     // an ack can overtake catch-up pages, and must neither hide them nor count twice.
-    this.#catchUpBase = this.#helloHadCursor ? { ...this.#seqs } : null;
+    this.#catchUpBase = this.#helloHadCursor ? { ...this.#position.seqs } : null;
     this.#connection?.send({
       type: 'hello',
       protocolVersion: PROTOCOL_VERSION,
       token: this.#token ?? '',
-      cursor: this.#cursor ?? undefined,
+      cursor: this.#position.cursor ?? undefined,
     });
   }
 
@@ -452,7 +439,7 @@ export class KurierClient extends Emitter<ClientEvents> {
     switch (frame.type) {
       case 'welcome':
         this.#userId = frame.userId;
-        if (this.#cursor === null) await this.#saveCursor(frame.cursor);
+        if (this.#position.cursor === null) await this.#position.advance(frame.cursor);
         this.#authed = true;
         // Resend what never got an answer: outbox sends (idempotent) and other requests.
         for (const entry of await this.#outbox.entries()) this.#sendEntry(entry);
@@ -464,9 +451,9 @@ export class KurierClient extends Emitter<ClientEvents> {
         // Catch-up arrives in change order, so an edited old message can come after newer ones:
         // judge "new" against what was known before the catch-up began.
         for (const change of frame.changes)
-          this.#apply(change, frame.live ? this.#seqs : (this.#catchUpBase ?? this.#seqs));
+          this.#apply(change, frame.live ? this.#position.seqs : (this.#catchUpBase ?? this.#position.seqs));
         if (frame.done && !frame.live) this.#catchUpBase = null;
-        await this.#saveCursor(frame.cursor);
+        await this.#position.advance(frame.cursor);
         if (frame.done && !frame.live) this.#markSynced();
         return;
       case 'ack':
@@ -487,7 +474,7 @@ export class KurierClient extends Emitter<ClientEvents> {
   }
 
   #markSynced(): void {
-    this.emit('synced', { cursor: this.#cursor ?? 0 });
+    this.emit('synced', { cursor: this.#position.cursor ?? 0 });
     for (const resolve of this.#syncedWaiters.splice(0)) resolve();
   }
 
@@ -517,12 +504,12 @@ export class KurierClient extends Emitter<ClientEvents> {
     waiter?.reject(err);
   }
 
-  #apply(change: Change, base: Record<string, number> = this.#seqs): void {
+  #apply(change: Change, base: Record<string, number> = this.#position.seqs): void {
     switch (change.kind) {
       case 'message': {
         const m = change.message;
         const isNew = m.seq > (base[m.conversationId] ?? 0);
-        if (m.seq > (this.#seqs[m.conversationId] ?? 0)) this.#seqs[m.conversationId] = m.seq;
+        this.#position.see(m.conversationId, m.seq);
         this.emit('change', change);
         this.emit('message', m, { isNew });
         if (isNew && m.senderId !== this.#userId && this.#options.autoDeliveredReceipts !== false)
@@ -557,33 +544,6 @@ export class KurierClient extends Emitter<ClientEvents> {
         this.#connection?.send({ type: 'receipt', kind: 'delivered', conversationId: id, seq: s });
       this.#deliveredDue.clear();
     }, this.#options.receiptDelayMs ?? 50);
-  }
-
-  async #saveCursor(cursor: number): Promise<void> {
-    if (this.#cursor !== null && cursor <= this.#cursor) return;
-    const first = this.#cursor === null;
-    this.#cursor = cursor;
-    if (first) return this.#persist();
-    // Staff watching a busy inbox get a frame every few ms, and the seqs map grows with every
-    // conversation: writing it per frame cost ~9 ms at 50,000 conversations. Cursor and seqs are
-    // written together, so after a reload they still agree (at worst a moment older: the server
-    // sends that moment again).
-    this.#persistTimer ??= setTimeout(() => {
-      this.#persistTimer = null;
-      void this.#persist();
-    }, PERSIST_MS);
-  }
-
-  #persist(): Promise<void> {
-    const cursor = String(this.#cursor);
-    const seqs = JSON.stringify(this.#seqs);
-    this.#persisting = this.#persisting
-      .then(async () => {
-        await this.#storage.set(CURSOR_KEY, cursor);
-        await this.#storage.set(SEQS_KEY, seqs);
-      })
-      .catch(() => {});
-    return this.#persisting;
   }
 }
 
