@@ -4,11 +4,11 @@ import { useTranslation } from 'react-i18next';
 import { formatTime } from '../../lib/format';
 import { linkify } from '../../lib/linkify';
 import type { PendingMessage } from '../../lib/store';
+import { systemText } from '../../lib/system-text';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Icon } from '../../ui/icons';
 import { Attachment } from './attachments';
 import { type Tick, tickOf } from './receipts';
-import { systemText } from './system-text';
 
 /** What the composer is doing with a message. */
 export type ComposeAction = { kind: 'reply'; message: Message } | { kind: 'edit'; message: Message } | null;

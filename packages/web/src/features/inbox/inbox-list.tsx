@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatListTime } from '../../lib/format';
 import { navigate } from '../../lib/router';
+import { systemText } from '../../lib/system-text';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Avatar } from '../../ui/avatar';
 import { ErrorText } from '../../ui/error-text';
@@ -21,7 +22,7 @@ function Row({ entry, active }: { entry: InboxEntry; active: boolean }) {
     : last.type === 'note'
       ? `${t('inbox.note')}: ${last.text ?? ''}`
       : last.type === 'system'
-        ? t('inbox.activity')
+        ? systemText(last, users, t)
         : (last.text ?? (last.media ? `📎 ${last.media.name}` : ''));
   const name = entry.contact.name ?? entry.contact.email ?? t('inbox.customer');
   return (

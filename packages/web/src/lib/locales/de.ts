@@ -217,7 +217,6 @@ export const de: Strings = {
     customer: 'Kunde',
     unassigned: 'Nicht zugewiesen',
     waiting: 'wartet {{time}}',
-    activity: 'Status geändert',
     note: 'Interne Notiz',
     reply: 'Antworten',
     composeMode: 'Antwort oder interne Notiz',

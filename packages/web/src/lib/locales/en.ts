@@ -215,7 +215,6 @@ export const en = {
     customer: 'Customer',
     unassigned: 'Unassigned',
     waiting: 'waiting {{time}}',
-    activity: 'Status changed',
     note: 'Internal note',
     reply: 'Reply',
     composeMode: 'Reply or internal note',
