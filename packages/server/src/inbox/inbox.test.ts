@@ -256,6 +256,62 @@ describe.each(DIALECTS)('team inbox on %s', (dialect) => {
     await winner.client.inbox.assign(id, other.id);
     await owner.client.inbox.assign(id, winner.id);
     expect((await owner.client.inbox.get(id)).assigneeId).toBe(winner.id);
+
+    // A colleague joins to write alongside the owner without taking it; writing needs that.
+    await other.client.connect();
+    await expect(other.client.send(id, 'Ich schaue mit.')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    const joined = await other.client.inbox.join(id);
+    expect(joined.assigneeId).toBe(winner.id);
+    await expect(other.client.send(id, 'Ich schaue mit.')).resolves.toMatchObject({ senderId: other.id });
+    // Someone outside the inbox's teams learns nothing.
+    const cem = await createStaff(server, owner, { username: 'cem', role: 'agent' });
+    await expect(cem.client.inbox.join(id)).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    cem.client.close();
+  });
+
+  it('I17: inbox setup refuses bad input and non-admins, and changes nothing then', async () => {
+    const team = await createTeam(owner, 'Support', [ana]);
+    const inbox = await createInbox(owner, { teams: [team] });
+    const err = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      );
+    const post = (user: TestUser, path: string, body: unknown) => user.client.request('POST', path, body);
+    expect(await err(post(ana, '/api/v1/inboxes', { name: 'Nope' }))).toBe('FORBIDDEN');
+    expect(await err(post(ana, '/api/v1/teams', { name: 'Nope' }))).toBe('FORBIDDEN');
+    expect(await err(ana.client.inbox.setCapacity(bo.id, 3))).toBe('FORBIDDEN');
+    expect(await err(post(owner, '/api/v1/inboxes', { name: 'Zwei', slug: inbox.slug }))).toBe('CONFLICT');
+    expect(await err(post(owner, '/api/v1/inboxes', { name: 'Zwei', teamIds: ['t_ghost'] }))).toBe('TEAM_NOT_FOUND');
+    expect(await err(post(owner, '/api/v1/teams', { name: 'Zwei', memberIds: ['u_ghost'] }))).toBe('USER_NOT_FOUND');
+    const badHours = { businessHours: { timeZone: 'Mars/Olympus', windows: [] } };
+    expect(await err(post(owner, '/api/v1/inboxes', { name: 'Zwei', settings: badHours }))).toBe('VALIDATION_FAILED');
+    const reversed = {
+      businessHours: { timeZone: 'Europe/Berlin', windows: [{ day: 1, from: '17:00', to: '09:00' }] },
+    };
+    expect(await err(post(owner, '/api/v1/inboxes', { name: 'Zwei', settings: reversed }))).toBe('VALIDATION_FAILED');
+    expect(await err(owner.client.inbox.setCapacity(ana.id, 101))).toBe('VALIDATION_FAILED');
+    expect(await err(owner.client.request('PATCH', '/api/v1/inboxes/ib_ghost', { name: 'X' }))).toBe('INBOX_NOT_FOUND');
+    expect((await owner.client.inbox.inboxes()).map((i) => i.name)).toEqual(['Support']);
+    expect((await owner.client.inbox.teams()).map((t) => t.name)).toEqual(['Support']);
+
+    // Settings are merged field by field: changing the colour keeps the greeting.
+    const { inbox: patched } = await owner.client.request<{ inbox: typeof inbox }>(
+      'PATCH',
+      `/api/v1/inboxes/${inbox.id}`,
+      {
+        settings: { color: '#ff0000' },
+      },
+    );
+    expect(patched.settings).toMatchObject({ color: '#ff0000', greeting: inbox.settings.greeting });
+
+    await ana.client.inbox.createCannedReply({ shortcut: 'hallo', text: 'Hallo!' });
+    expect(await err(ana.client.inbox.createCannedReply({ shortcut: 'hallo', text: 'Noch mal' }))).toBe('CONFLICT');
+    expect(await err(ana.client.inbox.createCannedReply({ shortcut: 'Mit Leerzeichen', text: 'x' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await err(ana.client.request('DELETE', '/api/v1/canned-replies/cr_ghost'))).toBe('NOT_FOUND');
+    expect((await ana.client.inbox.cannedReplies()).map((c) => c.text)).toEqual(['Hallo!']);
   });
 
   it('I6: statuses, snooze, labels and counts; a customer message reopens', async () => {

@@ -176,22 +176,22 @@ export class ChatStore {
       'GET',
       `/api/v1/conversations/${encodeURIComponent(conversationId)}`,
     );
-    this.#update((s) => ({
-      conversations: { ...s.conversations, [conversationId]: detail },
-      users: s.users[contact.id]
-        ? s.users
-        : {
-            ...s.users,
-            [contact.id]: {
-              id: contact.id,
-              username: '',
-              displayName: contact.name ?? '…',
-              role: 'member',
-              createdAt: detail.conversation.createdAt,
-              lastSeenAt: null,
-            },
-          },
-    }));
+    // A merged duplicate opened the conversation and wrote its first messages: it shows under
+    // the contact's name too.
+    const ids = [...new Set([contact.id, detail.conversation.createdBy])];
+    this.#update((s) => {
+      const users = { ...s.users };
+      for (const id of ids)
+        users[id] ??= {
+          id,
+          username: '',
+          displayName: contact.name ?? '…',
+          role: 'member',
+          createdAt: detail.conversation.createdAt,
+          lastSeenAt: null,
+        };
+      return { conversations: { ...s.conversations, [conversationId]: detail }, users };
+    });
   }
 
   /** Loads who I am, people, conversations and what is still in the outbox. */
