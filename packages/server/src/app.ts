@@ -60,6 +60,7 @@ export const VERSION = '0.1.0';
 export async function buildApp(config: Config): Promise<KurierApp> {
   const database = await openDatabase(
     config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: join(config.dataDir, 'kurier.db') },
+    { procedures: [new URL('./messages/thread-procedures.ts', import.meta.url)] },
   );
   const { db, dialect } = database;
 
@@ -148,6 +149,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     bus,
     membership: members,
     media,
+    thread: database.thread,
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
   });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });

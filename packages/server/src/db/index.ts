@@ -13,6 +13,7 @@ import * as inbox from './migrations/0005-inbox.js';
 import * as contactMerge from './migrations/0006-contact-merge.js';
 import * as inboxIndexes from './migrations/0007-inbox-indexes.js';
 import type { DB } from './schema.js';
+import { SqliteThread, sqliteThreadDialect } from './sqlite-thread.js';
 
 /** The two supported databases. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,6 +24,8 @@ export interface Database {
   dialect: Dialect;
   /** The raw SQLite handle (for online backup); null on PostgreSQL. */
   sqlite: SQLite.Database | null;
+  /** The thread that runs SQLite's queries and procedures; null on PostgreSQL and in memory. */
+  thread: SqliteThread | null;
   /** Makes every commit so far durable; absent where a commit is durable by itself. */
   sync?: () => Promise<void>;
   close(): Promise<void>;
@@ -35,79 +38,63 @@ export type DatabaseTarget = { sqlitePath: string } | { postgresUrl: string };
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 /** Opens the database and brings its schema to the latest migration. */
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  const database = 'postgresUrl' in target ? openPostgres(target.postgresUrl) : openSqlite(target.sqlitePath);
+export async function openDatabase(
+  target: DatabaseTarget,
+  { procedures = [] }: { procedures?: readonly URL[] } = {},
+): Promise<Database> {
+  const database =
+    'postgresUrl' in target ? openPostgres(target.postgresUrl) : openSqlite(target.sqlitePath, procedures);
   await migrate(database);
   return database;
 }
 
-function openSqlite(path: string): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+/** `procedures`: modules whose `procedures` the SQLite thread can run (db/sqlite-thread.ts). */
+function openSqlite(path: string, procedures: readonly URL[]): Database {
+  if (path === ':memory:') {
+    const sqlite = new SQLite(path);
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', sqlite, thread: null, close: () => db.destroy() };
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  // This handle only serves raw access (online backup, the benchmarks' bulk seed); every query
+  // of the server runs on the SQLite thread's connection (db/sqlite-thread.ts). It also puts a
+  // new file into WAL mode before the thread opens it.
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
-  // NORMAL: COMMIT writes the WAL without fsync, and the writer calls sync() (fdatasync of the
-  // WAL on the libuv pool) before it acknowledges anything. Same durability as FULL, but the
-  // event loop is not blocked for the fsync and the next batch runs meanwhile.
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  if (path === ':memory:') return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  // Checkpoints happen in a worker (db/checkpointer.ts); the writer's connection only
+  // checkpoints itself as a safety net when the WAL grows past ~64 MiB.
+  const thread = new SqliteThread(path, { autocheckpoint: 16_000, procedures });
+  const db = new Kysely<DB>({ dialect: sqliteThreadDialect(thread) });
   let wal: FileHandle | null = null;
+  // The thread's connection commits with synchronous=NORMAL: COMMIT writes the WAL without
+  // fsync, and the writer calls sync() (fdatasync of the WAL on the libuv pool) before it
+  // acknowledges anything. Same durability as FULL, and the next batch runs meanwhile.
   const sync = async () => {
-    // The WAL keeps its inode while this connection is open (SQLite rewinds, never replaces it).
+    // The WAL keeps its inode while a connection is open (SQLite rewinds, never replaces it).
     wal ??= await open(`${path}-wal`, 'r');
     await wal.datasync();
   };
-  // Checkpoints happen in a worker (db/checkpointer.ts); the writer only checkpoints itself as a
-  // safety net when the WAL grows past ~64 MiB.
-  sqlite.pragma('wal_autocheckpoint = 16000');
   const checkpointer = startCheckpointer(path);
   return {
     db,
     dialect: 'sqlite',
     sqlite,
+    thread,
     sync,
     close: async () => {
       await checkpointer.stop();
       await wal?.close();
       await db.destroy();
+      sqlite.close();
     },
   };
-}
-
-// Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the most
-// recent ones by SQL text. Safe because Kysely runs one statement at a time per connection.
-const STATEMENT_CACHE = 256;
-
-function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
-  return new Proxy(sqlite, {
-    get(target, prop, receiver) {
-      if (prop !== 'prepare') {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return (source: string) => {
-        let stmt = cache.get(source);
-        if (stmt) {
-          // Re-insert to keep the map in least-recently-used order.
-          cache.delete(source);
-        } else {
-          stmt = target.prepare(source);
-          if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
-        }
-        cache.set(source, stmt);
-        return stmt;
-      };
-    },
-  });
 }
 
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlite: null, thread: null, close: () => db.destroy() };
 }
 
 const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> }> = {

@@ -15,6 +15,18 @@ export type BatchHandler<TItem, TResult> = (
   items: TItem[],
 ) => Promise<{ results: Result<TResult>[]; publish?: () => void | Promise<void> }>;
 
+/**
+ * Like BatchHandler, but commits on its own (e.g. as a procedure on the SQLite thread) instead of
+ * in a transaction the writer opens. It still runs in the writer's order, one job at a time.
+ */
+export type OwnBatchHandler<TItem, TResult> = (
+  items: TItem[],
+) => Promise<{ results: Result<TResult>[]; publish?: () => void | Promise<void> }>;
+
+type Handler =
+  | { own: false; run: BatchHandler<unknown, unknown> }
+  | { own: true; run: OwnBatchHandler<unknown, unknown> };
+
 type Job =
   | { kind: 'tx'; run: (trx: Kysely<DB>) => Promise<Committed<unknown>>; settle: Settle }
   | { kind: 'batch'; key: string; item: unknown; settle: Settle };
@@ -51,7 +63,7 @@ const MAX_BATCH = 2_000;
  */
 export class Writer {
   readonly #db: Kysely<DB>;
-  readonly #handlers = new Map<string, BatchHandler<unknown, unknown>>();
+  readonly #handlers = new Map<string, Handler>();
   readonly #sync: (() => Promise<void>) | undefined;
   readonly #onPublishError: (err: unknown) => void;
   readonly #onBatch: NonNullable<WriterOptions['onBatch']>;
@@ -72,7 +84,12 @@ export class Writer {
 
   /** Registers the handler for a batch kind. */
   register<TItem, TResult>(key: string, handler: BatchHandler<TItem, TResult>): void {
-    this.#handlers.set(key, handler as BatchHandler<unknown, unknown>);
+    this.#handlers.set(key, { own: false, run: handler as BatchHandler<unknown, unknown> });
+  }
+
+  /** Registers a handler for a batch kind that commits on its own. */
+  registerOwn<TItem, TResult>(key: string, handler: OwnBatchHandler<TItem, TResult>): void {
+    this.#handlers.set(key, { own: true, run: handler as OwnBatchHandler<unknown, unknown> });
   }
 
   /** Runs `run` in its own transaction, serialized with every other write. */
@@ -147,15 +164,13 @@ export class Writer {
       for (const j of jobs) j.settle.reject(new KurierError('INTERNAL', { message: `no handler ${first.key}` }));
       return;
     }
-    let out: Awaited<ReturnType<typeof handler>>;
+    let out: Awaited<ReturnType<BatchHandler<unknown, unknown>>>;
     const started = performance.now();
+    const items = jobs.map((j) => j.item);
     try {
-      out = await this.#db.transaction().execute((trx) =>
-        handler(
-          trx,
-          jobs.map((j) => j.item),
-        ),
-      );
+      out = handler.own
+        ? await handler.run(items)
+        : await this.#db.transaction().execute((trx) => handler.run(trx, items));
     } catch (err) {
       if (jobs.length === 1) {
         first.settle.reject(toKurierError(err));

@@ -35,6 +35,15 @@ export type MediaLookup = (
   trx: Kysely<DB>,
 ) => Promise<ReadonlyMap<string, { ref: MediaRef; uploaderId: string }>>;
 
+/** What the send path reads and writes; Kysely on every database, raw statements on the SQLite thread. */
+export type SendStore = Pick<
+  MessagesStore,
+  'activeMemberships' | 'byClientIds' | 'byIds' | 'lastSeqs' | 'insertMany' | 'advanceConversations'
+> & {
+  /** Reserves `count` consecutive change ids and returns the first (db/change-clock.ts). */
+  allocateChangeIds(count: number): Promise<number>;
+};
+
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(error: KurierError): Result<T> => ({ ok: false, error });
 const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
@@ -46,7 +55,7 @@ const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
  * result per item, in order.
  */
 export async function commitSends(
-  s: MessagesStore,
+  s: SendStore,
   { trx, items, media }: { trx: Kysely<DB>; items: readonly SendItem[]; media: MediaLookup },
 ): Promise<{ results: Result<Message>[]; created: Message[] }> {
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
@@ -118,7 +127,7 @@ export async function commitSends(
   }
   if (rows.length === 0) return { results, created: [] };
 
-  const firstChange = await allocateChangeIds(trx, rows.length);
+  const firstChange = await s.allocateChangeIds(rows.length);
   // rows and created are parallel; the presented objects are what acks and events carry.
   rows.forEach((row, i) => {
     row.change_id = firstChange + i;

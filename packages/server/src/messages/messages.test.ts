@@ -212,3 +212,52 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     carl.client.close();
   });
 });
+
+describe('the SQLite thread', () => {
+  it('D1: when the SQLite thread dies with a batch on it, a new thread takes over and every send lands exactly once, gapless', async () => {
+    const server = await startServer({ dialect: 'sqlite' });
+    const { anna, ben, chatId } = await directChat(server);
+    const thread = server.kurier.database.thread;
+    if (!thread) throw new Error('SQLite runs on its own thread');
+    let restarts = 0;
+    thread.onRestart = () => restarts++;
+    const socket = await rawSocket(server, anna.token);
+    const send = (i: number) =>
+      socket.send({ type: 'send', id: `s${i}`, conversationId: chatId, clientMsgId: `d1-${i}`, text: `m${i}` });
+    // The thread dies just as the first batch of sends is handed to it.
+    const run = thread.run.bind(thread);
+    let killed = false;
+    thread.run = (...args: Parameters<typeof run>) => {
+      if (!killed) {
+        killed = true;
+        void thread.terminate();
+      }
+      return run(...args);
+    };
+    const N = 300;
+    for (let i = 0; i < N; i++) send(i);
+    const answers = () => socket.frames.filter((f) => (f.type === 'ack' || f.type === 'error') && f.id);
+    await until(() => answers().length >= N, 'an answer to every send');
+    const refused = answers().filter((f) => f.type === 'error');
+    // The writer retries a failed batch item by item, so the new thread usually takes them all;
+    // whatever is refused is refused as INTERNAL, never acknowledged.
+    for (const f of refused) expect(f.code).toBe('INTERNAL');
+    // Not acknowledged means safe to retry: the same clientMsgIds, once more.
+    for (const f of refused) send(Number(String(f.id).slice(1)));
+    await until(() => answers().length >= N + refused.length, 'answers to the retries');
+    expect(answers().filter((f) => f.type === 'error')).toHaveLength(refused.length);
+    const rows = await server.kurier.database.db
+      .selectFrom('messages')
+      .select(['seq', 'client_msg_id'])
+      .where('conversation_id', '=', chatId)
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.client_msg_id)).size).toBe(N);
+    expect(restarts).toBe(1);
+    socket.ws.close();
+    anna.client.close();
+    ben.client.close();
+    await server.close();
+  });
+});

@@ -4,9 +4,10 @@ import type { Membership } from '../conversations/membership.js';
 import { allocateChangeIds } from '../db/change-clock.js';
 import type { Dialect } from '../db/index.js';
 import type { DB } from '../db/schema.js';
+import type { SqliteThread } from '../db/sqlite-thread.js';
 import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
-import { KurierError } from '../kernel/errors.js';
+import { KurierError, type Result } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import type { MediaService } from '../media/service.js';
@@ -14,6 +15,7 @@ import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './
 import { presentMessage, presentMessages } from './present.js';
 import { searchIndexer } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
+import type { ThreadSendOutput } from './thread-procedures.js';
 
 /** One send: text, or a file uploaded before (`mediaId`) with an optional caption. */
 export interface SendInput {
@@ -51,6 +53,8 @@ interface Deps {
   /** How often committed messages are added to the SQLite full-text index. */
   searchIndexIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
+  /** SQLite's thread: plain sends run there as one procedure (messages/thread-procedures.ts). */
+  thread?: SqliteThread | null;
 }
 
 /** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
@@ -64,6 +68,7 @@ export function messagesService({
   now = Date.now,
   searchIndexIntervalMs = 250,
   onBackgroundError = () => {},
+  thread = null,
 }: Deps) {
   const store = messagesStore(db, dialect);
   const storeOf = (trx: Kysely<DB>) => messagesStore(trx, dialect);
@@ -100,8 +105,10 @@ export function messagesService({
     return presentMessages(rows, await s.reactionsFor(rows.map((r) => r.id)), refs);
   }
 
-  writer.register<SendItem, Message>('send', async (trx, items) => {
-    const { results, created } = await commitSends(storeOf(trx), { trx, items, media: media.lookup });
+  /** Commits sends in a transaction on the event loop's connection, with the inbox's hook. */
+  async function commitOnLoop(trx: Kysely<DB>, items: SendItem[]) {
+    const s = { ...storeOf(trx), allocateChangeIds: (count: number) => allocateChangeIds(trx, count) };
+    const { results, created } = await commitSends(s, { trx, items, media: media.lookup });
     if (created.length === 0) return { results };
     searchIndex.touch();
     const after = await committedHook(trx, created);
@@ -112,7 +119,33 @@ export function messagesService({
         after?.();
       },
     };
-  });
+  }
+
+  if (thread) {
+    // SQLite: plain sends commit as one procedure on the SQLite thread; the rest of the batch
+    // (files, notes, customer conversations) follows in a transaction of its own.
+    writer.registerOwn<SendItem, Message>('send', async (items) => {
+      const out = await thread.run<ThreadSendOutput>('send', items);
+      const rest = items.filter((_, i) => out.results[i] === null);
+      const loop = rest.length > 0 ? await db.transaction().execute((trx) => commitOnLoop(trx, rest)) : null;
+      if (out.created.length > 0) searchIndex.touch();
+      let k = 0;
+      const results = out.results.map((r): Result<Message> => {
+        if (r === null) return loop?.results[k++] as Result<Message>;
+        return r.ok ? r : { ok: false, error: new KurierError(r.code, { message: r.message }) };
+      });
+      return {
+        results,
+        publish: async () => {
+          // Commit order is change-id order: the thread's messages came first.
+          await publishMessages(out.created);
+          await loop?.publish?.();
+        },
+      };
+    });
+  } else {
+    writer.register<SendItem, Message>('send', commitOnLoop);
+  }
   writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
     const { results, changed } = await commitReceipts(storeOf(trx), { trx, items });
     return { results, publish: () => publishMembers(changed) };

@@ -1,0 +1,251 @@
+import { Worker } from 'node:worker_threads';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+// SQLite's own work (statement execution, B-tree updates, WAL writes) runs on this thread, with
+// the connection every query of the server uses (db/sqlite-worker.ts). The event loop only
+// compiles queries and exchanges small messages, so decoding frames and fanning events out never
+// wait behind an insert, and the process uses a second core. Hot write paths run as whole
+// procedures on the thread: one message per transaction instead of one per statement.
+const WORKER_ENTRY = new URL('./sqlite-worker.mjs', import.meta.url);
+
+/** What the thread answers: a statement's rows or changes, a procedure's output, or an error. */
+export interface ThreadReply {
+  id: number;
+  rows?: unknown[];
+  changes?: number;
+  insertId?: number | bigint;
+  output?: unknown;
+  error?: { message: string; code?: string; name?: string };
+}
+
+/** What the thread is asked: one statement, or one procedure in its own transaction. */
+export type ThreadRequest =
+  | { id: number; sql: string; params: readonly unknown[]; begin: boolean }
+  | { id: number; procedure: string; input: unknown };
+
+/** A SQLite error from the thread, with the driver's `code` (e.g. SQLITE_CONSTRAINT_UNIQUE). */
+export class SqliteThreadError extends Error {
+  readonly code: string | undefined;
+  constructor(error: NonNullable<ThreadReply['error']>) {
+    super(error.message);
+    this.name = error.name ?? 'SqliteError';
+    this.code = error.code;
+  }
+}
+
+/** Options of the SQLite thread. */
+export interface SqliteThreadOptions {
+  /** WAL pages after which the thread's connection checkpoints itself (a safety net). */
+  autocheckpoint: number;
+  /** Modules whose `procedures` export the thread can run (see `SqliteThread.run`). */
+  procedures: readonly URL[];
+}
+
+/**
+ * The SQLite connection on its own thread. Like Kysely's own SQLite driver it is one connection,
+ * so a transaction holds it until it ends; requests travel over a message port, in order.
+ */
+export class SqliteThread implements DatabaseConnection {
+  readonly #path: string;
+  readonly #options: SqliteThreadOptions;
+  readonly #pending = new Map<number, { resolve: (r: ThreadReply) => void; reject: (e: unknown) => void }>();
+  readonly #waiting: (() => void)[] = [];
+  #worker: Worker;
+  #held = false;
+  #next = 0;
+  #closing = false;
+  /** Counts threads; a transaction must end on the thread it began on. */
+  #generation = 0;
+  #txGeneration: number | null = null;
+  /** `begin` travels with the transaction's first statement: one message fewer per transaction. */
+  #beginPending = false;
+  /** Called when the thread died and a new one took over (for the log). */
+  onRestart: (err: Error) => void = () => {};
+
+  constructor(path: string, options: SqliteThreadOptions) {
+    this.#path = path;
+    this.#options = options;
+    this.#worker = this.#spawn();
+  }
+
+  #spawn(): Worker {
+    this.#generation++;
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: {
+        path: this.#path,
+        autocheckpoint: this.#options.autocheckpoint,
+        procedures: this.#options.procedures.map(String),
+      },
+    });
+    worker.on('message', (reply: ThreadReply) => {
+      const waiter = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (!waiter) return;
+      if (reply.error) waiter.reject(new SqliteThreadError(reply.error));
+      else waiter.resolve(reply);
+    });
+    // A dead thread takes its open transaction with it (SQLite rolls it back), so what waits is
+    // refused: nothing of it was acknowledged, and a retry with the same clientMsgId is safe. A
+    // new thread serves what comes next.
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed || this.#closing) return;
+      failed = true;
+      for (const w of this.#pending.values()) w.reject(err);
+      this.#pending.clear();
+      this.#beginPending = false;
+      this.#worker = this.#spawn();
+      this.onRestart(err);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the SQLite thread exited (${code})`)));
+    return worker;
+  }
+
+  /** Ends the thread at once, as a crash would (tests of what follows use it). */
+  async terminate(): Promise<void> {
+    await this.#worker.terminate();
+  }
+
+  /** Waits for the connection; a transaction keeps it until `release`. */
+  async acquire(): Promise<void> {
+    if (this.#held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#held = true;
+  }
+
+  release(): void {
+    // Handed straight to the next in line, so nobody can slip in between.
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#held = false;
+  }
+
+  /**
+   * Runs a registered procedure on the thread in one transaction of its own (one message each
+   * way). Its input and output must survive structured cloning.
+   */
+  async run<TOutput>(procedure: string, input: unknown): Promise<TOutput> {
+    await this.acquire();
+    try {
+      return (await this.#ask({ id: this.#next++, procedure, input })).output as TOutput;
+    } finally {
+      this.release();
+    }
+  }
+
+  begin(): void {
+    this.#beginPending = true;
+    this.#txGeneration = this.#generation;
+  }
+
+  restartedDuringTransaction(): boolean {
+    return this.#txGeneration !== null && this.#txGeneration !== this.#generation;
+  }
+
+  /**
+   * Ends the open transaction on the driver's side. True when there is nothing to send: it
+   * sent no statement yet, or its thread died (and took the transaction with it).
+   */
+  endTransaction(): boolean {
+    const nothing = this.#beginPending || this.#txGeneration !== this.#generation;
+    this.#beginPending = false;
+    this.#txGeneration = null;
+    return nothing;
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    // Never let a transaction's later statements run on a new thread, outside any transaction.
+    if (this.#txGeneration !== null && this.#txGeneration !== this.#generation) {
+      throw new Error('the SQLite thread restarted during the transaction');
+    }
+    const begin = this.#beginPending;
+    this.#beginPending = false;
+    const reply = await this.#ask({ id: this.#next++, sql: compiled.sql, params: compiled.parameters, begin });
+    if (reply.changes === undefined) return { rows: (reply.rows ?? []) as R[] };
+    return {
+      rows: [],
+      numAffectedRows: BigInt(reply.changes),
+      ...(reply.insertId !== undefined ? { insertId: BigInt(reply.insertId) } : {}),
+    };
+  }
+
+  // biome-ignore lint/correctness/useYield: nothing here streams; Kysely only asks for it on request.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on the SQLite thread');
+  }
+
+  #ask(request: ThreadRequest): Promise<ThreadReply> {
+    return new Promise((resolve, reject) => {
+      this.#pending.set(request.id, { resolve, reject });
+      this.#worker.postMessage(request);
+    });
+  }
+
+  /** Closes the connection (the last one to close checkpoints the WAL) and ends the thread. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    this.#worker.postMessage('close');
+    await exited;
+  }
+}
+
+class SqliteThreadDriver implements Driver {
+  readonly #thread: SqliteThread;
+
+  constructor(thread: SqliteThread) {
+    this.#thread = thread;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#thread.acquire();
+    return this.#thread;
+  }
+
+  async beginTransaction(): Promise<void> {
+    this.#thread.begin();
+  }
+
+  async commitTransaction(): Promise<void> {
+    const restarted = this.#thread.restartedDuringTransaction();
+    if (this.#thread.endTransaction()) {
+      if (restarted) throw new Error('the SQLite thread restarted during the transaction');
+      return;
+    }
+    await this.#thread.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    if (!this.#thread.endTransaction()) await this.#thread.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#thread.release();
+  }
+
+  async destroy(): Promise<void> {
+    await this.#thread.close();
+  }
+}
+
+/** Kysely's SQLite dialect over the thread's connection. */
+export function sqliteThreadDialect(thread: SqliteThread): Dialect {
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new SqliteThreadDriver(thread),
+    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+}
