@@ -51,7 +51,9 @@ export async function openDatabase(
 /** `procedures`: modules whose `procedures` the SQLite thread can run (db/sqlite-thread.ts). */
 function openSqlite(path: string, procedures: readonly URL[]): Database {
   if (path === ':memory:') {
+    // A worker thread cannot share an in-memory database: this one stays on the event loop.
     const sqlite = new SQLite(path);
+    sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', sqlite, thread: null, close: () => db.destroy() };
   }
