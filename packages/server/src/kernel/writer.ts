@@ -29,6 +29,7 @@ type Handler =
 
 type Job =
   | { kind: 'tx'; run: (trx: Kysely<DB>) => Promise<Committed<unknown>>; settle: Settle }
+  | { kind: 'own'; run: () => Promise<Committed<unknown>>; settle: Settle }
   | { kind: 'batch'; key: string; item: unknown; settle: Settle };
 
 interface Settle {
@@ -100,6 +101,17 @@ export class Writer {
     });
   }
 
+  /**
+   * Runs `run`, which commits on its own (a procedure on the SQLite thread), in the writer's
+   * order: serialized with every other write, durable before it resolves.
+   */
+  transactOwn<TResult>(run: () => Promise<Committed<TResult>>): Promise<TResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ kind: 'own', run, settle: { resolve: resolve as Settle['resolve'], reject } });
+      this.#kick();
+    });
+  }
+
   /** Queues one item for its kind's batch handler; resolves after the durable commit. */
   submit<TResult>(key: string, item: unknown): Promise<TResult> {
     return new Promise((resolve, reject) => {
@@ -124,7 +136,7 @@ export class Writer {
   async #loop(): Promise<void> {
     while (this.#queue.length > 0) {
       const job = this.#queue[0] as Job;
-      if (job.kind === 'tx') {
+      if (job.kind !== 'batch') {
         this.#queue.shift();
         await this.#runTx(job);
       } else {
@@ -145,10 +157,10 @@ export class Writer {
     return taken;
   }
 
-  async #runTx(job: Extract<Job, { kind: 'tx' }>): Promise<void> {
+  async #runTx(job: Exclude<Job, { kind: 'batch' }>): Promise<void> {
     let committed: Committed<unknown>;
     try {
-      committed = await this.#db.transaction().execute(job.run);
+      committed = job.kind === 'own' ? await job.run() : await this.#db.transaction().execute(job.run);
     } catch (err) {
       job.settle.reject(err);
       return;

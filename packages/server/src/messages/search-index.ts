@@ -1,16 +1,11 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
-import type { Writer } from '../kernel/writer.js';
-import type { MessagesStore } from './store.js';
-
 // Large enough that one FTS5 segment covers many commits, small enough that an indexing
-// transaction holds the writer (and the event loop: SQLite is synchronous) for about a
-// millisecond; 2,000 rows once a second showed up as 2–4 ms stalls in the latency benchmark.
+// transaction holds the writer (and SQLite's connection) for about a millisecond; 2,000 rows
+// once a second showed up as 2–4 ms stalls in the latency benchmark.
 const CHUNK = 1_000;
 
 interface Deps {
-  writer: Writer;
-  storeOf: (trx: Kysely<DB>) => MessagesStore;
+  /** Indexes up to `chunk` pending messages in one write job; `more` when others wait. */
+  indexChunk: (chunk: number) => Promise<{ more: boolean }>;
   intervalMs: number;
   onError: (err: unknown) => void;
 }
@@ -26,7 +21,7 @@ export interface SearchIndexer {
 }
 
 /** Indexes new message text in batches through the writer, at most once per interval. */
-export function searchIndexer({ writer, storeOf, intervalMs, onError }: Deps): SearchIndexer {
+export function searchIndexer({ indexChunk, intervalMs, onError }: Deps): SearchIndexer {
   let dirty = false;
   // Each flush chains behind the previous one, so its catch-up starts after the call and sees
   // every commit made before it.
@@ -34,7 +29,7 @@ export function searchIndexer({ writer, storeOf, intervalMs, onError }: Deps): S
 
   const catchUp = async () => {
     for (;;) {
-      const { more } = await writer.transact(async (trx) => ({ result: await storeOf(trx).indexPendingText(CHUNK) }));
+      const { more } = await indexChunk(CHUNK);
       if (!more) return;
     }
   };

@@ -2,6 +2,7 @@ import type { ErrorCode, Message } from '@kurier/protocol';
 import type { ThreadContext } from '../db/sqlite-worker.js';
 import { commitSends, type MediaLookup, type SendItem } from './batches.js';
 import { sqliteSendStore } from './send-store-sqlite.js';
+import { messagesStore } from './store.js';
 
 /**
  * Per item: its message or its error (structured-clonable: code and message), or null when the
@@ -19,6 +20,9 @@ const noFiles: MediaLookup = async () => new Map();
 
 /** Procedures of the SQLite thread (db/sqlite-thread.ts) for messages. */
 export const procedures = {
+  /** One chunk of the background full-text indexing (messages/search-index.ts). */
+  indexText: ({ trx }: ThreadContext, chunk: number) => messagesStore(trx, 'sqlite').indexPendingText(chunk),
+
   /**
    * Commits the plain sends of a batch (the hot path) in one transaction on the SQLite thread.
    * Files, notes and customer conversations are left to the event loop's path, where the media
