@@ -15,7 +15,7 @@ import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './
 import { presentMessage, presentMessages } from './present.js';
 import { searchIndexer } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
-import type { ThreadSendOutput } from './thread-procedures.js';
+import { fromThread, type ThreadReceiptOutput, type ThreadSendOutput } from './thread-procedures.js';
 
 /** One send: text, or a file uploaded before (`mediaId`) with an optional caption. */
 export interface SendInput {
@@ -137,10 +137,7 @@ export function messagesService({
       const loop = rest.length > 0 ? await db.transaction().execute((trx) => commitOnLoop(trx, rest)) : null;
       if (out.created.length > 0) searchIndex.touch();
       let k = 0;
-      const results = out.results.map((r): Result<Message> => {
-        if (r === null) return loop?.results[k++] as Result<Message>;
-        return r.ok ? r : { ok: false, error: new KurierError(r.code, { message: r.message }) };
-      });
+      const results = out.results.map((r) => (r === null ? (loop?.results[k++] as Result<Message>) : fromThread(r)));
       return {
         results,
         publish: async () => {
@@ -153,10 +150,18 @@ export function messagesService({
   } else {
     writer.register<SendItem, Message>('send', commitOnLoop);
   }
-  writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
-    const { results, changed } = await commitReceipts(storeOf(trx), { trx, items });
-    return { results, publish: () => publishMembers(changed) };
-  });
+  if (thread) {
+    // Two statements per moved watermark: on the thread they cost no round trips.
+    writer.registerOwn<ReceiptItem, void>('receipt', async (items) => {
+      const { results, changed } = await thread.run<ThreadReceiptOutput>('receipt', items);
+      return { results: results.map(fromThread), publish: () => publishMembers(changed) };
+    });
+  } else {
+    writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
+      const { results, changed } = await commitReceipts(storeOf(trx), { trx, items });
+      return { results, publish: () => publishMembers(changed) };
+    });
+  }
 
   /** Sends each member's new receipt state to every active member of the conversation. */
   async function publishMembers(members: readonly Member[]): Promise<void> {

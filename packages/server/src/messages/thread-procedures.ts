@@ -1,25 +1,42 @@
-import type { ErrorCode, Message } from '@kurier/protocol';
+import type { ErrorCode, Member, Message } from '@kurier/protocol';
 import type { ThreadContext } from '../db/sqlite-worker.js';
-import { commitSends, type MediaLookup, type SendItem } from './batches.js';
+import { KurierError, type Result } from '../kernel/errors.js';
+import { commitReceipts, commitSends, type MediaLookup, type ReceiptItem, type SendItem } from './batches.js';
 import { sqliteSendStore } from './send-store-sqlite.js';
 import { messagesStore } from './store.js';
 
-/**
- * Per item: its message or its error (structured-clonable: code and message), or null when the
- * item takes the event loop's path (see `procedures.send`).
- */
-export type ThreadSendResult = { ok: true; value: Message } | { ok: false; code: ErrorCode; message: string } | null;
+/** A Result as it crosses to the event loop: an error survives structured cloning as its code and message. */
+export type ThreadResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
-/** What the send procedure hands back. */
+const toThread = <T>(r: Result<T>): ThreadResult<T> =>
+  r.ok ? r : { ok: false, code: r.error.code, message: r.error.message };
+
+/** The Result again, on the event loop's side. */
+export const fromThread = <T>(r: ThreadResult<T>): Result<T> =>
+  r.ok ? r : { ok: false, error: new KurierError(r.code, { message: r.message }) };
+
+/** What the send procedure hands back; a null result: the item takes the event loop's path. */
 export interface ThreadSendOutput {
-  results: ThreadSendResult[];
+  results: (ThreadResult<Message> | null)[];
   created: Message[];
+}
+
+/** What the receipt procedure hands back. */
+export interface ThreadReceiptOutput {
+  results: ThreadResult<void>[];
+  changed: Member[];
 }
 
 const noFiles: MediaLookup = async () => new Map();
 
 /** Procedures of the SQLite thread (db/sqlite-thread.ts) for messages. */
 export const procedures = {
+  /** A batch of receipt watermark moves (every client sends one per message it receives). */
+  async receipt({ trx }: ThreadContext, items: ReceiptItem[]): Promise<ThreadReceiptOutput> {
+    const { results, changed } = await commitReceipts(messagesStore(trx, 'sqlite'), { trx, items });
+    return { results: results.map(toThread), changed };
+  },
+
   /** One chunk of the background full-text indexing (messages/search-index.ts). */
   indexText: ({ trx }: ThreadContext, chunk: number) => messagesStore(trx, 'sqlite').indexPendingText(chunk),
 
@@ -38,11 +55,11 @@ export const procedures = {
       if (own) slots.push(i);
       return own;
     });
-    const results: ThreadSendResult[] = items.map(() => null);
+    const results: (ThreadResult<Message> | null)[] = items.map(() => null);
     if (plain.length === 0) return { results, created: [] };
     const done = await commitSends(store, { trx, items: plain, media: noFiles });
     done.results.forEach((r, k) => {
-      results[slots[k] as number] = r.ok ? r : { ok: false, code: r.error.code, message: r.error.message };
+      results[slots[k] as number] = toThread(r);
     });
     return { results, created: done.created };
   },
