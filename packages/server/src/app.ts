@@ -115,6 +115,9 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
+  if (database.thread) {
+    database.thread.onRestart = (err) => app.log.error({ err }, 'the SQLite thread died; a new one took over');
+  }
   const writer = new Writer(db, {
     ...(database.sync ? { sync: database.sync } : {}),
     onPublishError: (err) => app.log.error({ err }, 'publishing a committed change failed'),

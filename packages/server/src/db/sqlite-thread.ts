@@ -64,6 +64,8 @@ export class SqliteThread implements DatabaseConnection {
   #held = false;
   #next = 0;
   #closing = false;
+  /** Why the thread cannot start (set when it dies before it was ready): every request fails. */
+  #broken: Error | null = null;
   /** Counts threads; a transaction must end on the thread it began on. */
   #generation = 0;
   #txGeneration: number | null = null;
@@ -87,7 +89,12 @@ export class SqliteThread implements DatabaseConnection {
         procedures: this.#options.procedures.map(String),
       },
     });
-    worker.on('message', (reply: ThreadReply) => {
+    let ready = false;
+    worker.on('message', (reply: ThreadReply | 'ready') => {
+      if (reply === 'ready') {
+        ready = true;
+        return;
+      }
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
       if (!waiter) return;
@@ -96,7 +103,8 @@ export class SqliteThread implements DatabaseConnection {
     });
     // A dead thread takes its open transaction with it (SQLite rolls it back), so what waits is
     // refused: nothing of it was acknowledged, and a retry with the same clientMsgId is safe. A
-    // new thread serves what comes next.
+    // new thread serves what comes next, unless this one never got ready: then a new one would
+    // fail the same way, so the error stays and every request gets it (the server does not start).
     let failed = false;
     const fail = (err: Error) => {
       if (failed || this.#closing) return;
@@ -104,6 +112,10 @@ export class SqliteThread implements DatabaseConnection {
       for (const w of this.#pending.values()) w.reject(err);
       this.#pending.clear();
       this.#beginPending = false;
+      if (!ready) {
+        this.#broken = err;
+        return;
+      }
       this.#worker = this.#spawn();
       this.onRestart(err);
     };
@@ -148,26 +160,25 @@ export class SqliteThread implements DatabaseConnection {
     this.#txGeneration = this.#generation;
   }
 
-  restartedDuringTransaction(): boolean {
+  /** True when the open transaction began on a thread that has died since (and took it along). */
+  #lost(): boolean {
     return this.#txGeneration !== null && this.#txGeneration !== this.#generation;
   }
 
   /**
-   * Ends the open transaction on the driver's side. True when there is nothing to send: it
-   * sent no statement yet, or its thread died (and took the transaction with it).
+   * Ends the open transaction on the driver's side: `open` when the thread holds it (send the
+   * commit or rollback), `unstarted` when it sent no statement, `lost` when its thread died.
    */
-  endTransaction(): boolean {
-    const nothing = this.#beginPending || this.#txGeneration !== this.#generation;
+  endTransaction(): 'open' | 'unstarted' | 'lost' {
+    const state = this.#lost() ? 'lost' : this.#beginPending ? 'unstarted' : 'open';
     this.#beginPending = false;
     this.#txGeneration = null;
-    return nothing;
+    return state;
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     // Never let a transaction's later statements run on a new thread, outside any transaction.
-    if (this.#txGeneration !== null && this.#txGeneration !== this.#generation) {
-      throw new Error('the SQLite thread restarted during the transaction');
-    }
+    if (this.#lost()) throw new Error('the SQLite thread restarted during the transaction');
     const begin = this.#beginPending;
     this.#beginPending = false;
     const reply = await this.#ask({ id: this.#next++, sql: compiled.sql, params: compiled.parameters, begin });
@@ -185,6 +196,7 @@ export class SqliteThread implements DatabaseConnection {
   }
 
   #ask(request: ThreadRequest): Promise<ThreadReply> {
+    if (this.#broken) return Promise.reject(this.#broken);
     return new Promise((resolve, reject) => {
       this.#pending.set(request.id, { resolve, reject });
       this.#worker.postMessage(request);
@@ -194,6 +206,7 @@ export class SqliteThread implements DatabaseConnection {
   /** Closes the connection (the last one to close checkpoints the WAL) and ends the thread. */
   async close(): Promise<void> {
     this.#closing = true;
+    if (this.#broken) return;
     const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
     this.#worker.postMessage('close');
     await exited;
@@ -219,16 +232,13 @@ class SqliteThreadDriver implements Driver {
   }
 
   async commitTransaction(): Promise<void> {
-    const restarted = this.#thread.restartedDuringTransaction();
-    if (this.#thread.endTransaction()) {
-      if (restarted) throw new Error('the SQLite thread restarted during the transaction');
-      return;
-    }
-    await this.#thread.executeQuery(CompiledQuery.raw('commit'));
+    const state = this.#thread.endTransaction();
+    if (state === 'lost') throw new Error('the SQLite thread restarted during the transaction');
+    if (state === 'open') await this.#thread.executeQuery(CompiledQuery.raw('commit'));
   }
 
   async rollbackTransaction(): Promise<void> {
-    if (!this.#thread.endTransaction()) await this.#thread.executeQuery(CompiledQuery.raw('rollback'));
+    if (this.#thread.endTransaction() === 'open') await this.#thread.executeQuery(CompiledQuery.raw('rollback'));
   }
 
   async releaseConnection(): Promise<void> {

@@ -65,6 +65,8 @@ for (const url of modules) {
   for (const [name, procedure] of Object.entries(mod.procedures)) registry.set(name, procedure);
 }
 
+port.postMessage('ready');
+
 function statement(m: Extract<ThreadRequest, { sql: string }>): ThreadReply {
   if (m.begin) sqlite.exec('begin');
   const stmt = prepare(m.sql);

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Message } from '@kurier/protocol';
+import { CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser, directChat, rawSocket, type TestUser, until } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
+import { openDatabase } from '../db/index.js';
+import { SqliteThread } from '../db/sqlite-thread.js';
 
 describe.each(DIALECTS)('messages on %s', (dialect) => {
   let server: TestServer;
@@ -259,5 +265,25 @@ describe('the SQLite thread', () => {
     anna.client.close();
     ben.client.close();
     await server.close();
+  });
+
+  it('D2: a thread that cannot start fails the start with its error instead of being restarted forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kurier-d2-'));
+    try {
+      const missing = new URL('./no-such-procedures.ts', import.meta.url);
+      const thread = new SqliteThread(join(dir, 'kurier.db'), { autocheckpoint: 1000, procedures: [missing] });
+      let restarts = 0;
+      thread.onRestart = () => restarts++;
+      const query = CompiledQuery.raw('select 1');
+      await expect(thread.executeQuery(query)).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 300));
+      await expect(thread.run('send', [])).rejects.toThrow();
+      expect(restarts).toBe(0);
+      // Through openDatabase, the start fails with the thread's error as the cause.
+      const opening = openDatabase({ sqlitePath: join(dir, 'other.db') }, { procedures: [missing] });
+      await expect(opening).rejects.toMatchObject({ message: 'database migration failed', cause: expect.any(Error) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

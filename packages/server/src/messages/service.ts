@@ -53,7 +53,10 @@ interface Deps {
   /** How often committed messages are added to the SQLite full-text index. */
   searchIndexIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
-  /** SQLite's thread: plain sends run there as one procedure (messages/thread-procedures.ts). */
+  /**
+   * SQLite's thread: plain sends, receipts and full-text indexing run there as one procedure per
+   * batch (messages/thread-procedures.ts).
+   */
   thread?: SqliteThread | null;
 }
 
@@ -147,16 +150,13 @@ export function messagesService({
         },
       };
     });
-  } else {
-    writer.register<SendItem, Message>('send', commitOnLoop);
-  }
-  if (thread) {
     // Two statements per moved watermark: on the thread they cost no round trips.
     writer.registerOwn<ReceiptItem, void>('receipt', async (items) => {
       const { results, changed } = await thread.run<ThreadReceiptOutput>('receipt', items);
       return { results: results.map(fromThread), publish: () => publishMembers(changed) };
     });
   } else {
+    writer.register<SendItem, Message>('send', commitOnLoop);
     writer.register<ReceiptItem, void>('receipt', async (trx, items) => {
       const { results, changed } = await commitReceipts(storeOf(trx), { trx, items });
       return { results, publish: () => publishMembers(changed) };

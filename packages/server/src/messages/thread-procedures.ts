@@ -47,8 +47,8 @@ export const procedures = {
    */
   async send({ trx, sqlite }: ThreadContext, items: SendItem[]): Promise<ThreadSendOutput> {
     const store = sqliteSendStore(sqlite);
-    const ids = [...new Set(items.map((i) => i.conversationId))];
-    const customer = new Set((await store.lastSeqs(ids)).flatMap((c) => (c.kind === 'customer' ? [c.id] : [])));
+    const conversations = await store.lastSeqs([...new Set(items.map((i) => i.conversationId))]);
+    const customer = new Set(conversations.flatMap((c) => (c.kind === 'customer' ? [c.id] : [])));
     const slots: number[] = [];
     const plain = items.filter((item, i) => {
       const own = !item.mediaId && !item.note && !customer.has(item.conversationId);
@@ -57,7 +57,11 @@ export const procedures = {
     });
     const results: (ThreadResult<Message> | null)[] = items.map(() => null);
     if (plain.length === 0) return { results, created: [] };
-    const done = await commitSends(store, { trx, items: plain, media: noFiles });
+    // Nothing has written yet, so the conversations just read are what commitSends would read.
+    const done = await commitSends(
+      { ...store, lastSeqs: async () => conversations },
+      { trx, items: plain, media: noFiles },
+    );
     done.results.forEach((r, k) => {
       results[slots[k] as number] = toThread(r);
     });
