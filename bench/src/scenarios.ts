@@ -1,6 +1,7 @@
 import { BenchClient, body, connectAll, countMessages, type Frame, isAck } from './client.js';
 import { kurierSystem } from './peers/kurier.js';
 import { latency } from './peers/scenarios.js';
+import { cpuOf } from './peers/system.js';
 import type { Target } from './target.js';
 
 /** Durations and sizes; `quick` keeps the whole run under two minutes. */
@@ -53,12 +54,15 @@ export async function relayThroughput(target: Target, opts: Options): Promise<Me
     for (let k = 0; k < window; k++) sender.send(conversationId, body(performance.now()));
   });
   await sleep(opts.quick ? 1500 : 3000);
-  const [a0, d0, t0] = [acks, deliveries, performance.now()];
+  const [a0, d0, t0, cpu0] = [acks, deliveries, performance.now(), await cpuOf(target.pid)];
   await sleep(opts.quick ? 3000 : 10_000);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = (await cpuOf(target.pid)) - cpu0;
   const result = {
     messagesPerSecond: Math.round((acks - a0) / seconds),
     deliveriesPerSecond: Math.round((deliveries - d0) / seconds),
+    // All of the server's threads (SQLite's included), per acknowledged message.
+    serverCpuUsPerMessage: Math.round((cpu * 1e6) / Math.max(acks - a0, 1)),
   };
   running = false;
   await sleep(500);

@@ -52,6 +52,11 @@ export class Target {
     await this.#spawn();
   }
 
+  /** The server's process id (for CPU figures from /proc). */
+  get pid(): number {
+    return this.#process.pid ?? 0;
+  }
+
   get url(): string {
     return `ws://127.0.0.1:${this.#port}/ws`;
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, waitForPort } from './net.js';
-import { type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld, rssOf } from './system.js';
+import { cpuOf, type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld, rssOf } from './system.js';
 
 const TEMPLATE = join(import.meta.dirname, '..', '..', 'peers', 'ejabberd.yml');
 const CTL = '/usr/sbin/ejabberdctl';
@@ -88,6 +88,7 @@ export function ejabberdSystem(): PeerSystem {
       dir = null;
     },
     rss: () => rssOf(beam),
+    cpuSeconds: () => cpuOf(beam),
     async setup(setup: PeerSetup): Promise<PeerWorld> {
       const api = `http://127.0.0.1:${ports.http}/api/`;
       const call = async (command: string, args: Record<string, string>) => {

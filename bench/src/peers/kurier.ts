@@ -1,6 +1,6 @@
 import { BenchClient, countMessages, isAck } from '../client.js';
 import { Target, type TargetKind } from '../target.js';
-import type { PeerClient, PeerSetup, PeerSystem, PeerWorld } from './system.js';
+import { cpuOf, type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld } from './system.js';
 
 /**
  * Kurier (durable: acknowledged and delivered only after an fsync'd group commit, SQLite WAL) or
@@ -30,6 +30,7 @@ export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
       target = null;
     },
     rss: async () => (await started().memory()).rss,
+    cpuSeconds: () => cpuOf(started().pid),
     diagnostics: () => started().writerStats(),
     async setup(setup: PeerSetup): Promise<PeerWorld> {
       const t = started();

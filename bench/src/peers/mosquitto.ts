@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort, waitForPort } from './net.js';
-import { type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld, rssOf } from './system.js';
+import { cpuOf, type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld, rssOf } from './system.js';
 
 const CONFIG = join(import.meta.dirname, '..', '..', 'peers', 'mosquitto.conf');
 
@@ -48,6 +48,7 @@ export function mosquittoSystem(qos: 0 | 1): PeerSystem {
       dir = null;
     },
     rss: () => rssOf(child?.pid ?? 0),
+    cpuSeconds: () => cpuOf(child?.pid ?? 0),
     async setup(setup: PeerSetup): Promise<PeerWorld> {
       const groupsOf = (user: number) => setup.groups.flatMap((members, k) => (members.includes(user) ? [k] : []));
       return {

@@ -44,13 +44,24 @@ async function pairs(system: PeerSystem) {
 
 const closeAll = (clients: PeerClient[]) => Promise.all(clients.map((c) => c.close()));
 
-/** After a warm-up, how fast `count` grows per second over the measuring window. */
-async function steadyRate(count: () => number, o: PeerOptions): Promise<number> {
+/**
+ * After a warm-up, how fast `count` grows per second over the measuring window, and the server's
+ * CPU time per counted item meanwhile (all its threads; a figure that a busy, shared machine
+ * disturbs much less than rates and latencies).
+ */
+async function steadyRate(
+  system: PeerSystem,
+  count: () => number,
+  o: PeerOptions,
+): Promise<{ perSecond: number; cpuUsPerItem: number }> {
   await sleep(o.quick ? 1500 : 3000);
-  const [c0, t0] = [count(), performance.now()];
+  const [c0, t0, cpu0] = [count(), performance.now(), await system.cpuSeconds()];
   await sleep(o.quick ? 3000 : 10_000);
-  return Math.round((count() - c0) / ((performance.now() - t0) / 1000));
+  const [items, seconds, cpu] = [count() - c0, (performance.now() - t0) / 1000, await system.cpuSeconds()];
+  return { perSecond: Math.round(items / seconds), cpuUsPerItem: cpuPer(cpu - cpu0, items) };
 }
+
+const cpuPer = (seconds: number, items: number) => Math.round((seconds * 1e6) / Math.max(items, 1));
 
 /**
  * 1:1 at saturation: 200 pairs, each keeping 4 messages in flight from send to delivery (the
@@ -70,11 +81,11 @@ export async function throughput(system: PeerSystem, o: PeerOptions): Promise<Pe
     };
     for (let k = 0; k < WINDOW; k++) sender.send(to, peerBody(performance.now(), 2 * i));
   }
-  const perSecond = await steadyRate(() => delivered, o);
+  const { perSecond, cpuUsPerItem } = await steadyRate(system, () => delivered, o);
   running = false;
   await sleep(500);
   await closeAll(clients);
-  return { messagesPerSecond: perSecond };
+  return { messagesPerSecond: perSecond, serverCpuUsPerMessage: cpuUsPerItem };
 }
 
 /** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s, send → receive. */
@@ -107,10 +118,11 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
   }
   await sleep(o.quick ? 1500 : 3000);
   measuring = true;
-  const [s0, t0] = [sent, performance.now()];
+  const [s0, t0, cpu0] = [sent, performance.now(), await system.cpuSeconds()];
   await sleep(o.quick ? 3000 : 10_000);
   measuring = false;
-  const offered = Math.round((sent - s0) / ((performance.now() - t0) / 1000));
+  const [inWindow, cpu] = [sent - s0, (await system.cpuSeconds()) - cpu0];
+  const offered = Math.round(inWindow / ((performance.now() - t0) / 1000));
   for (const t of timers) clearInterval(t);
   await sleep(500);
   await closeAll(clients);
@@ -119,6 +131,7 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
     p50Ms: round(percentile(samples, 50)),
     p99Ms: round(percentile(samples, 99)),
     samples: samples.length,
+    serverCpuUsPerMessage: cpuPer(cpu, inWindow),
   };
 }
 
@@ -141,11 +154,11 @@ export async function fanout(system: PeerSystem, o: PeerOptions): Promise<PeerMe
     if (running && from < 10) clients[from]?.send(to, peerBody(performance.now(), from));
   };
   for (let s = 0; s < 10; s++) for (let k = 0; k < WINDOW; k++) clients[s]?.send(to, peerBody(performance.now(), s));
-  const perSecond = await steadyRate(() => deliveries, o);
+  const { perSecond, cpuUsPerItem } = await steadyRate(system, () => deliveries, o);
   running = false;
   await sleep(500);
   await closeAll(clients);
-  return { deliveriesPerSecond: perSecond };
+  return { deliveriesPerSecond: perSecond, serverCpuUsPerDelivery: cpuUsPerItem };
 }
 
 /** Server RSS per idle authenticated connection with 5,000 clients connected. */

@@ -57,6 +57,8 @@ export interface PeerSystem {
   stop(): Promise<void>;
   /** Resident set size of the server process(es) in bytes. */
   rss(): Promise<number>;
+  /** CPU time the server process(es) used since start, all threads, user + system, in seconds. */
+  cpuSeconds(): Promise<number>;
   setup(setup: PeerSetup): Promise<PeerWorld>;
   /** Figures that explain a result (Kurier: group-commit batch sizes and times), if any. */
   diagnostics?(): Promise<Record<string, number>>;
@@ -80,3 +82,14 @@ export async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
 }
+
+/** CPU time of a process (every thread, user + system) in seconds, from /proc. */
+export async function cpuOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces; the fields after it are fixed: utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+// USER_HZ: 100 on every Linux architecture Node runs on.
+const CLOCK_TICKS = 100;
