@@ -25,13 +25,22 @@ export interface ThreadReply {
   changes?: number;
   insertId?: number | bigint;
   output?: unknown;
+  /** After a procedure asked to sync: seconds its fdatasync of the WAL took, null if it failed. */
+  synced?: number | null;
   error?: { message: string; code?: string; name?: string };
 }
 
 /** What the thread is asked: one statement, or one procedure in its own transaction. */
 export type ThreadRequest =
   | { id: number; sql: string; params: readonly unknown[]; begin: boolean }
-  | { id: number; procedure: string; input: unknown };
+  | { id: number; procedure: string; input: unknown; sync: boolean };
+
+/** A procedure's output, and whether the thread made its commit durable (see `SqliteThread.run`). */
+export interface ThreadRun<TOutput> {
+  output: TOutput;
+  /** Seconds the fdatasync after the commit took; null when none was asked for or it failed. */
+  synced: number | null;
+}
 
 /** A SQLite error from the thread, with the driver's `code` (e.g. SQLITE_CONSTRAINT_UNIQUE). */
 export class SqliteThreadError extends Error {
@@ -144,12 +153,16 @@ export class SqliteThread implements DatabaseConnection {
 
   /**
    * Runs a registered procedure on the thread in one transaction of its own (one message each
-   * way). Its input and output must survive structured cloning.
+   * way). Its input and output must survive structured cloning. With `sync`, the thread
+   * fdatasyncs the WAL after the commit, before it answers: the commit and every earlier one are
+   * then durable. Queries wait meanwhile (the connection is busy), so only the writer's hot
+   * batches ask for it.
    */
-  async run<TOutput>(procedure: string, input: unknown): Promise<TOutput> {
+  async run<TOutput>(procedure: string, input: unknown, { sync = false } = {}): Promise<ThreadRun<TOutput>> {
     await this.acquire();
     try {
-      return (await this.#ask({ id: this.#next++, procedure, input })).output as TOutput;
+      const reply = await this.#ask({ id: this.#next++, procedure, input, sync });
+      return { output: reply.output as TOutput, synced: reply.synced ?? null };
     } finally {
       this.release();
     }

@@ -267,6 +267,31 @@ describe('the SQLite thread', () => {
     await server.close();
   });
 
+  it('D3: the SQLite thread makes each send batch durable itself before it answers; the acks follow', async () => {
+    const server = await startServer({ dialect: 'sqlite' });
+    const { anna, ben, chatId } = await directChat(server);
+    const thread = server.kurier.database.thread;
+    if (!thread) throw new Error('SQLite runs on its own thread');
+    const run = thread.run.bind(thread);
+    const synced: (number | null)[] = [];
+    thread.run = async <T>(...args: Parameters<typeof run>) => {
+      const out = await run<T>(...args);
+      if (args[0] === 'send') synced.push(out.synced);
+      return out;
+    };
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => anna.client.send(chatId, `d3-${i}`)));
+    expect(sent.map((m) => m.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(synced.length).toBeGreaterThan(0);
+    for (const s of synced) expect(s).toEqual(expect.any(Number));
+    // The thread's fsyncs are what /metrics reports as the writer's.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const count = Number(/^kurier_writer_fsync_seconds_count (\d+)/m.exec(metrics)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(synced.length);
+    anna.client.close();
+    ben.client.close();
+    await server.close();
+  });
+
   it('D2: a thread that cannot start fails the start with its error instead of being restarted forever', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kurier-d2-'));
     try {
