@@ -61,6 +61,9 @@ interface Deps {
 }
 
 /** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
+/** Batches smaller than this are made durable by the SQLite thread itself. */
+const THREAD_SYNC_BELOW = 64;
+
 export function messagesService({
   db,
   dialect,
@@ -132,12 +135,19 @@ export function messagesService({
     };
   }
 
+  /**
+   * Whether the SQLite thread fsyncs right after the batch's commit. Below saturation (small
+   * batches) it saves two thread wake-ups per batch, the larger cost on a small machine. At
+   * saturation batches are large, and the writer's fsync on the libuv pool lets the next batch's
+   * transaction run meanwhile, which the thread could not (docs/benchmarks.md, 2026-12-02).
+   */
+  const syncOnThread = (items: readonly unknown[]) => items.length < THREAD_SYNC_BELOW;
+
   if (thread) {
     // SQLite: plain sends commit as one procedure on the SQLite thread; the rest of the batch
     // (files, notes, customer conversations) follows in a transaction of its own.
     writer.registerOwn<SendItem, Message>('send', async (items) => {
-      // The thread syncs after its commit: one hand-off per batch instead of three.
-      const { output: out, synced } = await thread.run<ThreadSendOutput>('send', items, { sync: true });
+      const { output: out, synced } = await thread.run<ThreadSendOutput>('send', items, { sync: syncOnThread(items) });
       const rest = items.filter((_, i) => out.results[i] === null);
       const loop = rest.length > 0 ? await db.transaction().execute((trx) => commitOnLoop(trx, rest)) : null;
       if (out.created.length > 0) searchIndex.touch();
@@ -156,7 +166,7 @@ export function messagesService({
     });
     // Two statements per moved watermark: on the thread they cost no round trips.
     writer.registerOwn<ReceiptItem, void>('receipt', async (items) => {
-      const { output, synced } = await thread.run<ThreadReceiptOutput>('receipt', items, { sync: true });
+      const { output, synced } = await thread.run<ThreadReceiptOutput>('receipt', items, { sync: syncOnThread(items) });
       return { results: output.results.map(fromThread), synced, publish: () => publishMembers(output.changed) };
     });
   } else {
