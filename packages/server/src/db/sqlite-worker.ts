@@ -1,4 +1,4 @@
-import { fdatasyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -114,6 +114,8 @@ let chain = Promise.resolve();
 port.on('message', (m: ThreadRequest | 'close') => {
   chain = chain.then(async () => {
     if (m === 'close') {
+      // Descriptors belong to the process, not the thread: ending the thread would not close it.
+      if (wal !== null) closeSync(wal);
       await db.destroy();
       process.exit(0);
     }
