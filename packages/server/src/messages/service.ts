@@ -60,10 +60,15 @@ interface Deps {
   thread?: SqliteThread | null;
 }
 
-/** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
-/** Batches smaller than this are made durable by the SQLite thread itself. */
-const THREAD_SYNC_BELOW = 64;
+/**
+ * Whether the SQLite thread fsyncs right after a batch's commit. Below saturation (small batches)
+ * it saves two thread wake-ups per batch, the larger cost on a small machine. At saturation
+ * batches are large, and the writer's fsync on the libuv pool lets the next batch's transaction
+ * run meanwhile, which the thread could not (docs/benchmarks.md, 2026-12-02).
+ */
+const syncOnThread = (items: readonly unknown[]) => items.length < 64;
 
+/** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
 export function messagesService({
   db,
   dialect,
@@ -134,14 +139,6 @@ export function messagesService({
       },
     };
   }
-
-  /**
-   * Whether the SQLite thread fsyncs right after the batch's commit. Below saturation (small
-   * batches) it saves two thread wake-ups per batch, the larger cost on a small machine. At
-   * saturation batches are large, and the writer's fsync on the libuv pool lets the next batch's
-   * transaction run meanwhile, which the thread could not (docs/benchmarks.md, 2026-12-02).
-   */
-  const syncOnThread = (items: readonly unknown[]) => items.length < THREAD_SYNC_BELOW;
 
   if (thread) {
     // SQLite: plain sends commit as one procedure on the SQLite thread; the rest of the batch
