@@ -1,7 +1,7 @@
 import { BenchClient, body, connectAll, countMessages, type Frame, isAck } from './client.js';
 import { kurierSystem } from './peers/kurier.js';
 import { latency } from './peers/scenarios.js';
-import { cpuOf } from './peers/system.js';
+import { cpuOf, cpuUsPer } from './peers/system.js';
 import type { Target } from './target.js';
 
 /** Durations and sizes; `quick` keeps the whole run under two minutes. */
@@ -62,7 +62,7 @@ export async function relayThroughput(target: Target, opts: Options): Promise<Me
     messagesPerSecond: Math.round((acks - a0) / seconds),
     deliveriesPerSecond: Math.round((deliveries - d0) / seconds),
     // All of the server's threads (SQLite's included), per acknowledged message.
-    serverCpuUsPerMessage: Math.round((cpu * 1e6) / Math.max(acks - a0, 1)),
+    serverCpuUsPerMessage: cpuUsPer(cpu, acks - a0),
   };
   running = false;
   await sleep(500);
@@ -100,9 +100,13 @@ export async function groupFanout(target: Target, opts: Options): Promise<Metric
     if (i < 10) for (let k = 0; k < 4; k++) c.send(conversationId, body(performance.now()));
   });
   await sleep(opts.quick ? 1500 : 3000);
-  const [d0, t0] = [deliveries, performance.now()];
+  const [d0, t0, cpu0] = [deliveries, performance.now(), await cpuOf(target.pid)];
   await sleep(opts.quick ? 3000 : 10_000);
-  const result = { deliveriesPerSecond: Math.round((deliveries - d0) / ((performance.now() - t0) / 1000)) };
+  const [delivered, seconds, cpu] = [deliveries - d0, (performance.now() - t0) / 1000, await cpuOf(target.pid)];
+  const result = {
+    deliveriesPerSecond: Math.round(delivered / seconds),
+    serverCpuUsPerDelivery: cpuUsPer(cpu - cpu0, delivered),
+  };
   running = false;
   await sleep(500);
   closeAll(clients);

@@ -1,5 +1,5 @@
 import { percentile } from '../client.js';
-import { type PeerClient, type PeerSystem, type PeerWorld, peerBody, readBody } from './system.js';
+import { cpuUsPer, type PeerClient, type PeerSystem, type PeerWorld, peerBody, readBody } from './system.js';
 
 /** Durations: `quick` for a smoke run, the default for figures worth recording. */
 export interface PeerOptions {
@@ -58,10 +58,8 @@ async function steadyRate(
   const [c0, t0, cpu0] = [count(), performance.now(), await system.cpuSeconds()];
   await sleep(o.quick ? 3000 : 10_000);
   const [items, seconds, cpu] = [count() - c0, (performance.now() - t0) / 1000, await system.cpuSeconds()];
-  return { perSecond: Math.round(items / seconds), cpuUsPerItem: cpuPer(cpu - cpu0, items) };
+  return { perSecond: Math.round(items / seconds), cpuUsPerItem: cpuUsPer(cpu - cpu0, items) };
 }
-
-const cpuPer = (seconds: number, items: number) => Math.round((seconds * 1e6) / Math.max(items, 1));
 
 /**
  * 1:1 at saturation: 200 pairs, each keeping 4 messages in flight from send to delivery (the
@@ -131,7 +129,7 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
     p50Ms: round(percentile(samples, 50)),
     p99Ms: round(percentile(samples, 99)),
     samples: samples.length,
-    serverCpuUsPerMessage: cpuPer(cpu, inWindow),
+    serverCpuUsPerMessage: cpuUsPer(cpu, inWindow),
   };
 }
 

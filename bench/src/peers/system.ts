@@ -91,5 +91,8 @@ export async function cpuOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** CPU microseconds per item, from CPU seconds over a window and the items counted in it. */
+export const cpuUsPer = (seconds: number, items: number) => Math.round((seconds * 1e6) / Math.max(items, 1));
+
 // USER_HZ: 100 on every Linux architecture Node runs on.
 const CLOCK_TICKS = 100;
