@@ -126,7 +126,11 @@ function random(seed: number): () => number {
  * are 20 % unassigned; everything else belongs to an agent of a team serving its inbox; 5 % were
  * transferred to that team.
  */
-export function seedConversations(kurier: KurierApp, world: InboxWorld, count: number): { messages: number } {
+export async function seedConversations(
+  kurier: KurierApp,
+  world: InboxWorld,
+  count: number,
+): Promise<{ messages: number }> {
   const sqlite = kurier.database.sqlite;
   if (!sqlite) throw new Error('the bulk seed needs SQLite');
   const rnd = random(5);
@@ -242,12 +246,9 @@ export function seedConversations(kurier: KurierApp, world: InboxWorld, count: n
     for (let i = from; i < to; i++) one(i);
   });
   for (let i = 0; i < count; i += 5_000) chunk(i, Math.min(count, i + 5_000));
-  sqlite.transaction(() => {
-    sqlite.prepare("update counters set value = ? where name = 'change'").run(change);
-    // The server indexes new text in the background; a database of this age has it indexed.
-    sqlite.exec(`insert into messages_fts (rowid, text)
-      select pk, text from messages where pk > (select value from counters where name = 'fts') and text is not null`);
-    sqlite.exec("update counters set value = (select coalesce(max(pk), 0) from messages) where name = 'fts'");
-  })();
+  sqlite.prepare("update counters set value = ? where name = 'change'").run(change);
+  // The server indexes new text in the background; a database of this age has it indexed, and a
+  // search waits until it is.
+  await kurier.messages.search({ query: 'seed', conversationIds: [], limit: 1 });
   return { messages };
 }

@@ -248,7 +248,7 @@ async function views() {
   const inboxes = [0, 1, 2].map((t) => ({ teams: [t], settings: {} }));
   const world = await provisionStaff(seeder, { agents: AGENTS, teams, inboxes, capacity: 10 });
   const t0 = performance.now();
-  const { messages } = seedConversations(seeder, world, SEEDED);
+  const { messages } = await seedConversations(seeder, world, SEEDED);
   const seedSeconds = round((performance.now() - t0) / 1000);
   for (const name of dropIndexes) seeder.database.sqlite?.exec(`drop index ${name}`);
   await seeder.close();

@@ -31,8 +31,11 @@ export class Target {
     // KURIER_BENCH_PROFILE=dir writes a V8 CPU profile of each Kurier server process there.
     const dir = process.env.KURIER_BENCH_PROFILE;
     const profile = dir && this.kind === 'kurier' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+    // KURIER_BENCH_PERF=1 names JIT frames for Linux `perf record` (/tmp/perf-<pid>.map). On this
+    // VM `--cpu-prof` books time spent waiting in syscalls as CPU; perf counts real CPU per thread.
+    const perf = process.env.KURIER_BENCH_PERF === '1' ? ['--perf-basic-prof'] : [];
     this.#child = fork(entry, [], {
-      execArgv: ['--expose-gc', ...profile, '--import', 'tsx'],
+      execArgv: ['--expose-gc', ...profile, ...perf, '--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, KURIER_DATA_DIR: this.#dataDir },
     });

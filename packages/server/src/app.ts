@@ -153,6 +153,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     membership: members,
     media,
     thread: database.thread,
+    search: database.files ? { files: database.files } : database.sqlite ? { memory: database.sqlite } : null,
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
   });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
@@ -294,7 +295,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     routingIdle: () => router.idle(),
     close() {
       closing ??= (async () => {
-        messages.stop();
+        const indexing = messages.stop();
         inbox.stop();
         await router.idle();
         // Acknowledge what is already queued before the sockets go, so few clients must retry.
@@ -302,6 +303,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
         gateway.shutdown();
         await app.close();
         await writer.drain();
+        await indexing;
         await database.close();
       })();
       return closing;

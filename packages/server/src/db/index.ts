@@ -12,6 +12,7 @@ import * as chatPrefs from './migrations/0004-chat-prefs.js';
 import * as inbox from './migrations/0005-inbox.js';
 import * as contactMerge from './migrations/0006-contact-merge.js';
 import * as inboxIndexes from './migrations/0007-inbox-indexes.js';
+import * as searchDatabase from './migrations/0008-search-database.js';
 import type { DB } from './schema.js';
 import { SqliteThread, sqliteThreadDialect } from './sqlite-thread.js';
 
@@ -26,6 +27,8 @@ export interface Database {
   sqlite: SQLite.Database | null;
   /** The thread that runs SQLite's queries and procedures; null on PostgreSQL and in memory. */
   thread: SqliteThread | null;
+  /** SQLite's files: the database and its full-text index (messages/search-index.ts). */
+  files: { main: string; search: string } | null;
   /** Makes every commit so far durable; absent where a commit is durable by itself. */
   sync?: () => Promise<void>;
   close(): Promise<void>;
@@ -33,6 +36,17 @@ export interface Database {
 
 /** Where the data lives: a SQLite file path or a PostgreSQL URL. */
 export type DatabaseTarget = { sqlitePath: string } | { postgresUrl: string };
+
+/**
+ * Schema of SQLite's search database (schema name `search`): the messages' full-text index,
+ * contentless (no second copy of the text), and the indexer's watermarks
+ * (messages/search-index.ts). It can always be rebuilt from `messages`.
+ */
+const SEARCH_SCHEMA = `
+  create virtual table if not exists search.messages_fts using fts5(
+    text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+  create table if not exists search.search_state (name text primary key, value any);
+`;
 
 // node-pg returns int8 as strings to be safe beyond 2^53; our ids and times stay far below it.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -54,8 +68,9 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
     // A worker thread cannot share an in-memory database: this one stays on the event loop.
     const sqlite = new SQLite(path);
     sqlite.pragma('foreign_keys = ON');
+    sqlite.exec(`attach database ':memory:' as search; ${SEARCH_SCHEMA}`);
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, dialect: 'sqlite', sqlite, thread: null, close: () => db.destroy() };
+    return { db, dialect: 'sqlite', sqlite, thread: null, files: null, close: () => db.destroy() };
   }
   mkdirSync(dirname(path), { recursive: true });
   // This handle only serves raw access (online backup, the benchmarks' bulk seed); every query
@@ -64,9 +79,15 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
+  // The full-text index: a file of its own, attached where messages are searched or indexed.
+  const search = `${path.replace(/\.db$/, '')}-search.db`;
+  sqlite.prepare('attach database ? as search').run(search);
+  sqlite.pragma('search.journal_mode = WAL');
+  sqlite.exec(SEARCH_SCHEMA);
+  sqlite.exec('detach database search');
   // Checkpoints happen in a worker (db/checkpointer.ts); the writer's connection only
   // checkpoints itself as a safety net when the WAL grows past ~64 MiB.
-  const thread = new SqliteThread(path, { autocheckpoint: 16_000, procedures });
+  const thread = new SqliteThread(path, { autocheckpoint: 16_000, procedures, attach: { search } });
   const db = new Kysely<DB>({ dialect: sqliteThreadDialect(thread) });
   let wal: FileHandle | null = null;
   // The thread's connection commits with synchronous=NORMAL: COMMIT writes the WAL without
@@ -83,6 +104,7 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
     dialect: 'sqlite',
     sqlite,
     thread,
+    files: { main: path, search },
     sync,
     close: async () => {
       await checkpointer.stop();
@@ -96,7 +118,7 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', sqlite: null, thread: null, close: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlite: null, thread: null, files: null, close: () => db.destroy() };
 }
 
 const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) => Promise<void> }> = {
@@ -107,6 +129,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) =
   '0005-inbox': inbox,
   '0006-contact-merge': contactMerge,
   '0007-inbox-indexes': inboxIndexes,
+  '0008-search-database': searchDatabase,
 };
 
 async function migrate(database: Database): Promise<void> {

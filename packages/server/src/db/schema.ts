@@ -59,10 +59,7 @@ export interface InvitesTable {
   used_by: string | null;
 }
 
-/**
- * Named monotonic counters: `change` orders every durable change (see sync/); `fts` (SQLite) is
- * the highest message key in the full-text index (see messages/search-index.ts).
- */
+/** Named monotonic counters: `change` orders every durable change (see sync/). */
 export interface CountersTable {
   name: string;
   value: number;

@@ -58,6 +58,8 @@ export interface SqliteThreadOptions {
   autocheckpoint: number;
   /** Modules whose `procedures` export the thread can run (see `SqliteThread.run`). */
   procedures: readonly URL[];
+  /** Databases the connection attaches, by schema name (the search index: `search`). */
+  attach?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -96,6 +98,7 @@ export class SqliteThread implements DatabaseConnection {
         path: this.#path,
         autocheckpoint: this.#options.autocheckpoint,
         procedures: this.#options.procedures.map(String),
+        attach: this.#options.attach ?? {},
       },
     });
     let ready = false;

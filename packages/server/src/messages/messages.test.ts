@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from '@kurier/protocol';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser, directChat, rawSocket, type TestUser, until } from '../../../../test/factories.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
@@ -176,9 +176,10 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     if (dialect === 'sqlite') {
       const { db } = server.kurier.database;
       await until(async () => {
-        const fts = await db.selectFrom('counters').select('value').where('name', '=', 'fts').executeTakeFirstOrThrow();
+        const { rows } = await sql<{ value: number }>`
+          select value from search.search_state where name = 'messages'`.execute(db);
         const row = await db.selectFrom('messages').select('pk').where('id', '=', later.id).executeTakeFirstOrThrow();
-        return fts.value >= row.pk;
+        return (rows[0]?.value ?? 0) >= row.pk;
       }, 'the background indexer to reach the newest message');
     }
     expect((await ben.client.search('hintergrund')).messages.map((m) => m.id)).toEqual([later.id]);

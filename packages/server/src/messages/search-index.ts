@@ -1,38 +1,176 @@
-// Large enough that one FTS5 segment covers many commits, small enough that an indexing
-// transaction holds the writer (and SQLite's connection) for about a millisecond; 2,000 rows
-// once a second showed up as 2–4 ms stalls in the latency benchmark.
-const CHUNK = 1_000;
+import { Worker } from 'node:worker_threads';
+import type SQLite from 'better-sqlite3';
 
-interface Deps {
-  /** Indexes up to `chunk` pending messages in one write job; `more` when others wait. */
-  indexChunk: (chunk: number) => Promise<{ more: boolean }>;
-  intervalMs: number;
-  onError: (err: unknown) => void;
+// SQLite's full-text index of messages lives in a database file of its own (`search`, attached
+// to every connection that searches) and is filled by a thread of its own
+// (messages/search-worker.ts). Indexing writes only that file, so it never takes the main
+// database's write lock: sends never queue behind it. FTS5 inserts cost 2–15 µs per message and
+// its segment merges stall for 10–30 ms now and then (docs/benchmarks.md, 2026-12-03); in the
+// writer's queue every send behind them waited that long. The index is contentless (it keeps
+// no copy of the text) and can always be rebuilt from `messages`.
+
+const CHUNK = 2_000;
+
+type Handle = Pick<SQLite.Database, 'prepare' | 'transaction'>;
+
+const state = (db: Handle, name: string) =>
+  (db.prepare('select value from search.search_state where name = ?').get(name) as { value: unknown } | undefined)
+    ?.value;
+const setState = (db: Handle, name: string, value: unknown) =>
+  db.prepare('insert or replace into search.search_state (name, value) values (?, ?)').run(name, value);
+
+/**
+ * One indexing step in one transaction that reads `main` and writes only `search`: first the
+ * text changes of indexed messages (edits, deletes: `search_edits`, filled by a trigger), then
+ * up to CHUNK new messages. The watermarks commit with the index, so a crash repeats nothing
+ * and skips nothing. `more` when messages are left for the next step.
+ */
+export function indexStep(db: Handle): { more: boolean } {
+  return db.transaction(() => {
+    const indexed = Number(state(db, 'messages') ?? 0);
+    const editsDone = Number(state(db, 'edits') ?? 0);
+    const edits = db
+      .prepare('select id, pk from search_edits where id > ? order by id limit ?')
+      .all(editsDone, CHUNK) as { id: number; pk: number }[];
+    const remove = db.prepare('delete from search.messages_fts where rowid = ?');
+    const reinsert = db.prepare(
+      'insert into search.messages_fts (rowid, text) select pk, text from messages where pk = ? and text is not null',
+    );
+    // An edit of a message not indexed yet needs nothing: the step below reads its newest text.
+    for (const pk of new Set(edits.flatMap((e) => (e.pk <= indexed ? [e.pk] : [])))) {
+      remove.run(pk);
+      reinsert.run(pk);
+    }
+    const last = edits.at(-1);
+    if (last) setState(db, 'edits', last.id);
+    const newest = Number((db.prepare('select coalesce(max(pk), 0) as pk from messages').get() as { pk: number }).pk);
+    const upper = Math.min(newest, indexed + CHUNK);
+    if (upper > indexed) {
+      db.prepare(
+        'insert into search.messages_fts (rowid, text) select pk, text from messages where pk > ? and pk <= ? and text is not null',
+      ).run(indexed, upper);
+      setState(db, 'messages', upper);
+      // Which message the watermark stands on: a restored older database no longer has it.
+      setState(db, 'marker', (db.prepare('select id from messages where pk = ?').get(upper) as { id: string }).id);
+    }
+    return { more: upper < newest || edits.length === CHUNK };
+  })();
 }
 
-/** The background full-text indexer (SQLite); see migrations/0002-fts-in-background.ts. */
+/**
+ * Starts over when the index does not belong to this database: after a restore from an older
+ * backup, message keys above the backup would be reused by new messages while the index still
+ * holds the lost ones' words.
+ */
+export function checkIndex(db: Handle): void {
+  const marker = state(db, 'marker');
+  if (marker === undefined) return;
+  const at = db.prepare('select id from messages where pk = ?').get(Number(state(db, 'messages') ?? 0)) as
+    | { id: string }
+    | undefined;
+  if (at?.id === marker) return;
+  db.transaction(() => {
+    db.prepare("insert into search.messages_fts (messages_fts) values ('delete-all')").run();
+    db.prepare('delete from search.search_state').run();
+    // Edits made before now are covered by indexing every message afresh.
+    setState(
+      db,
+      'edits',
+      (db.prepare('select coalesce(max(id), 0) as id from search_edits').get() as { id: number }).id,
+    );
+  })();
+}
+
+/** Brings the index up to date with every commit made before the call. */
+export type CatchUp = () => Promise<void>;
+
+/**
+ * The indexer thread for a SQLite file: catch-up requests and their answers over a port. A
+ * thread that dies is replaced (what it was asked fails; the next flush asks the new one), unless
+ * it died before it was ready: then a new one would fail alike, and every catch-up fails.
+ */
+export function startSearchWorker(files: { main: string; search: string }): {
+  catchUp: CatchUp;
+  close(): Promise<void>;
+} {
+  const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  let next = 0;
+  let broken: Error | null = null;
+  let closing = false;
+  const spawn = (): Worker => {
+    const worker = new Worker(new URL('./search-worker.mjs', import.meta.url), { workerData: files });
+    worker.unref();
+    let ready = false;
+    worker.on('message', (m: 'ready' | { id: number; error?: string }) => {
+      if (m === 'ready') {
+        ready = true;
+        return;
+      }
+      const w = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.error) w?.reject(new Error(m.error));
+      else w?.resolve();
+    });
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed || closing) return;
+      failed = true;
+      for (const w of waiting.values()) w.reject(err);
+      waiting.clear();
+      if (ready) current = spawn();
+      else broken = err;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the search indexer exited (${code})`)));
+    return worker;
+  };
+  let current = spawn();
+  return {
+    catchUp: () =>
+      broken
+        ? Promise.reject(broken)
+        : new Promise((resolve, reject) => {
+            const id = next++;
+            waiting.set(id, { resolve, reject });
+            current.postMessage({ id });
+          }),
+    async close() {
+      closing = true;
+      if (broken) return;
+      current.ref();
+      const exited = new Promise((resolve) => current.once('exit', resolve));
+      current.postMessage('close');
+      await exited;
+    },
+  };
+}
+
+/** The background indexer (SQLite), as the messages service drives it. */
 export interface SearchIndexer {
   /** Notes that messages were committed; the next tick indexes them. */
   touch(): void;
   /** Resolves once every message committed before the call is searchable. */
   flush(): Promise<void>;
-  /** Stops the timer; a running batch finishes through the writer (its drain waits for it). */
-  stop(): void;
+  /** Stops the timer and the indexer's thread. */
+  stop(): Promise<void>;
 }
 
-/** Indexes new message text in batches through the writer, at most once per interval. */
-export function searchIndexer({ indexChunk, intervalMs, onError }: Deps): SearchIndexer {
+/** Catches the index up at most once per interval after commits, and whenever a search asks. */
+export function searchIndexer({
+  catchUp,
+  close = async () => {},
+  intervalMs,
+  onError,
+}: {
+  catchUp: CatchUp;
+  close?: () => Promise<void>;
+  intervalMs: number;
+  onError: (err: unknown) => void;
+}): SearchIndexer {
   let dirty = false;
   // Each flush chains behind the previous one, so its catch-up starts after the call and sees
   // every commit made before it.
   let tail: Promise<void> = Promise.resolve();
-
-  const catchUp = async () => {
-    for (;;) {
-      const { more } = await indexChunk(CHUNK);
-      if (!more) return;
-    }
-  };
   const flush = () => {
     const next = tail.then(catchUp);
     tail = next.catch(() => {});
@@ -44,12 +182,15 @@ export function searchIndexer({ indexChunk, intervalMs, onError }: Deps): Search
     flush().catch(onError);
   }, intervalMs);
   timer.unref();
-
   return {
     touch: () => {
       dirty = true;
     },
     flush,
-    stop: () => clearInterval(timer),
+    async stop() {
+      clearInterval(timer);
+      await tail;
+      await close();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { Member, Message, SystemEvent } from '@kurier/protocol';
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Membership } from '../conversations/membership.js';
 import { allocateChangeIds } from '../db/change-clock.js';
@@ -13,7 +14,7 @@ import type { Writer } from '../kernel/writer.js';
 import type { MediaService } from '../media/service.js';
 import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './batches.js';
 import { presentMessage, presentMessages } from './present.js';
-import { searchIndexer } from './search-index.js';
+import { indexStep, type SearchIndexer, searchIndexer, startSearchWorker } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
 import { fromThread, type ThreadReceiptOutput, type ThreadSendOutput } from './thread-procedures.js';
 
@@ -54,10 +55,41 @@ interface Deps {
   searchIndexIntervalMs?: number;
   onBackgroundError?: (err: unknown) => void;
   /**
-   * SQLite's thread: plain sends, receipts and full-text indexing run there as one procedure per
-   * batch (messages/thread-procedures.ts).
+   * SQLite's thread: plain sends and receipts run there as one procedure per batch
+   * (messages/thread-procedures.ts).
    */
   thread?: SqliteThread | null;
+  /**
+   * SQLite's full-text index: its files (indexed by a thread of its own), or for an in-memory
+   * database the connection itself. Absent on PostgreSQL.
+   */
+  search?: { files: { main: string; search: string } } | { memory: SQLite.Database } | null;
+}
+
+/** The full-text indexer that fits the database (messages/search-index.ts); PostgreSQL needs none. */
+function searchIndexFor({
+  dialect,
+  search,
+  writer,
+  intervalMs,
+  onBackgroundError,
+}: Pick<Deps, 'dialect' | 'search' | 'writer'> & {
+  intervalMs: number;
+  onBackgroundError: (err: unknown) => void;
+}): SearchIndexer {
+  if (dialect === 'postgres' || !search) return { touch() {}, flush: async () => {}, stop: async () => {} };
+  if ('files' in search) {
+    const worker = startSearchWorker(search.files);
+    return searchIndexer({ catchUp: worker.catchUp, close: worker.close, intervalMs, onError: onBackgroundError });
+  }
+  // In memory there is one connection: index in the writer's order, inside its transaction.
+  const catchUp = () =>
+    writer.transact(async () => {
+      let more = true;
+      while (more) more = indexStep(search.memory).more;
+      return { result: undefined };
+    });
+  return searchIndexer({ catchUp, intervalMs, onError: onBackgroundError });
 }
 
 /**
@@ -80,18 +112,11 @@ export function messagesService({
   searchIndexIntervalMs = 250,
   onBackgroundError = () => {},
   thread = null,
+  search = null,
 }: Deps) {
   const store = messagesStore(db, dialect);
   const storeOf = (trx: Kysely<DB>) => messagesStore(trx, dialect);
-  const searchIndex = searchIndexer({
-    // On the SQLite thread the chunk is one procedure: one message each way, not four.
-    indexChunk: thread
-      ? (chunk) =>
-          writer.transactOwn(async () => ({ result: (await thread.run<{ more: boolean }>('indexText', chunk)).output }))
-      : (chunk) => writer.transact(async (trx) => ({ result: await storeOf(trx).indexPendingText(chunk) })),
-    intervalMs: searchIndexIntervalMs,
-    onError: onBackgroundError,
-  });
+  const searchIndex = searchIndexFor({ dialect, search, writer, intervalMs: searchIndexIntervalMs, onBackgroundError });
 
   let committedHook: CommittedHook = async () => null;
 
@@ -261,7 +286,19 @@ export function messagesService({
       }
       if (input.note && actor.role === 'contact') throw new KurierError('FORBIDDEN');
       await membership.requireMember(actor.userId, input.conversationId);
-      return writer.submit<Message>('send', { ...input, senderId: actor.userId, at: now() } satisfies SendItem);
+      // Spelled out, not spread: a spread of the parsed frame carried its `type` and `id` along
+      // (to the SQLite thread, too) and built each item through V8's slow property path.
+      const item: SendItem = {
+        conversationId: input.conversationId,
+        clientMsgId: input.clientMsgId,
+        text: input.text,
+        mediaId: input.mediaId,
+        replyToId: input.replyToId,
+        note: input.note,
+        senderId: actor.userId,
+        at: now(),
+      };
+      return writer.submit<Message>('send', item);
     },
 
     /** Edits one's own, not deleted text message or file caption. */
@@ -310,7 +347,13 @@ export function messagesService({
         if (await membership.canRead(actor, input.conversationId)) return;
       }
       await membership.requireMember(actor.userId, input.conversationId);
-      await writer.submit<void>('receipt', { ...input, userId: actor.userId } satisfies ReceiptItem);
+      const item: ReceiptItem = {
+        conversationId: input.conversationId,
+        kind: input.kind,
+        seq: input.seq,
+        userId: actor.userId,
+      };
+      await writer.submit<void>('receipt', item);
     },
 
     /**
@@ -396,9 +439,9 @@ export function messagesService({
       return { messages: await presentRows(rows) };
     },
 
-    /** Stops background work; call before the writer drains at shutdown. */
-    stop(): void {
-      searchIndex.stop();
+    /** Stops background work (the indexer's thread too); call before the writer drains at shutdown. */
+    stop(): Promise<void> {
+      return searchIndex.stop();
     },
 
     /** Messages with their reactions and files, for sync. */

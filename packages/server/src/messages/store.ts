@@ -178,27 +178,6 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
       return rows.reverse();
     },
 
-    /**
-     * Adds up to `chunk` messages above the `fts` watermark to the SQLite full-text index and
-     * moves the watermark; `more` says whether messages are still waiting. A no-op on
-     * PostgreSQL, whose GIN index follows every insert.
-     */
-    indexPendingText: async (chunk: number): Promise<{ indexed: number; more: boolean }> => {
-      if (dialect === 'postgres') return { indexed: 0, more: false };
-      const { rows } = await sql<{ watermark: number; newest: number }>`
-        select (select value from counters where name = 'fts') as watermark,
-               (select coalesce(max(pk), 0) from messages) as newest`.execute(db);
-      const { watermark, newest } = rows[0] ?? { watermark: 0, newest: 0 };
-      if (newest <= watermark) return { indexed: 0, more: false };
-      // pk is a rowid alias that only grows (messages are never removed), so a key range is a
-      // chunk of at most `chunk` rows.
-      const upper = Math.min(newest, watermark + chunk);
-      const inserted = await sql`insert into messages_fts (rowid, text)
-        select pk, text from messages where pk > ${watermark} and pk <= ${upper} and text is not null`.execute(db);
-      await db.updateTable('counters').set({ value: upper }).where('name', '=', 'fts').execute();
-      return { indexed: Number(inserted.numAffectedRows ?? 0), more: upper < newest };
-    },
-
     /** Full-text search in the given conversations, best match first. */
     search: async (conversationIds: readonly string[], query: string, limit: number) => {
       if (conversationIds.length === 0) return [];
@@ -215,7 +194,7 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
           .execute();
       }
       const { rows } = await sql<MessageRow>`
-        select messages.* from messages_fts
+        select messages.* from search.messages_fts
         join messages on messages.pk = messages_fts.rowid
         where messages_fts match ${ftsQuery(query)}
           and messages.conversation_id in (${sql.join(conversationIds)})

@@ -1,5 +1,5 @@
 import type { ErrorCode, Member, Message } from '@kurier/protocol';
-import type { ThreadContext } from '../db/sqlite-worker.js';
+import type { ProcedureContext } from '../db/sqlite-connection.js';
 import { KurierError, type Result } from '../kernel/errors.js';
 import { commitReceipts, commitSends, type MediaLookup, type ReceiptItem, type SendItem } from './batches.js';
 import { sqliteSendStore } from './send-store-sqlite.js';
@@ -32,20 +32,17 @@ const noFiles: MediaLookup = async () => new Map();
 /** Procedures of the SQLite thread (db/sqlite-thread.ts) for messages. */
 export const procedures = {
   /** A batch of receipt watermark moves (every client sends one per message it receives). */
-  async receipt({ trx }: ThreadContext, items: ReceiptItem[]): Promise<ThreadReceiptOutput> {
+  async receipt({ trx }: ProcedureContext, items: ReceiptItem[]): Promise<ThreadReceiptOutput> {
     const { results, changed } = await commitReceipts(messagesStore(trx, 'sqlite'), { trx, items });
     return { results: results.map(toThread), changed };
   },
-
-  /** One chunk of the background full-text indexing (messages/search-index.ts). */
-  indexText: ({ trx }: ThreadContext, chunk: number) => messagesStore(trx, 'sqlite').indexPendingText(chunk),
 
   /**
    * Commits the plain sends of a batch (the hot path) in one transaction on the SQLite thread.
    * Files, notes and customer conversations are left to the event loop's path, where the media
    * and inbox services take part in the transaction.
    */
-  async send({ trx, sqlite }: ThreadContext, items: SendItem[]): Promise<ThreadSendOutput> {
+  async send({ trx, sqlite }: ProcedureContext, items: SendItem[]): Promise<ThreadSendOutput> {
     const store = sqliteSendStore(sqlite);
     const conversations = await store.lastSeqs([...new Set(items.map((i) => i.conversationId))]);
     const customer = new Set(conversations.flatMap((c) => (c.kind === 'customer' ? [c.id] : [])));

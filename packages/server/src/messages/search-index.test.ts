@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildApp, type KurierApp } from '@kurier/server';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testConfig } from '../../../../test/harness.js';
+
+// SQLite only: PostgreSQL's GIN index follows every insert, there is nothing to index apart.
+describe('the search index on SQLite', () => {
+  const config = testConfig();
+  const main = join(config.dataDir, 'kurier.db');
+  let kurier: KurierApp | null = null;
+
+  afterEach(async () => {
+    await kurier?.close();
+    kurier = null;
+  });
+
+  /** A server on the suite's data directory, one actor and a group to write in. */
+  async function start() {
+    kurier = await buildApp(config);
+    const { accounts, conversations } = kurier;
+    const existing = await kurier.database.db.selectFrom('users').select('id').where('username', '=', 'anna').execute();
+    const userId =
+      existing[0]?.id ??
+      (await accounts.createUser({ username: 'anna', displayName: 'Anna', password: 'a long password', role: 'owner' }))
+        .id;
+    const actor = await accounts.authenticate((await accounts.issueSession(userId, 'test')).token);
+    const group = await conversations.create(actor, { kind: 'group', name: 'Suche', memberIds: [] });
+    const app = kurier;
+    return {
+      send: (text: string) =>
+        app.messages.send(actor, { conversationId: group.conversation.id, clientMsgId: randomUUID(), text }),
+      search: async (query: string) => {
+        const ids = (await app.database.db.selectFrom('conversations').select('id').execute()).map((c) => c.id);
+        return (await app.messages.search({ query, conversationIds: ids, limit: 50 })).messages.map((m) => m.text);
+      },
+    };
+  }
+
+  it('M9: indexing never takes the main database’s write lock: a search finds new messages while another connection holds it', async () => {
+    const { send, search } = await start();
+    await send('Rechnung für März');
+    const other = new SQLite(main);
+    try {
+      // Nothing else can write the main database now; the indexer only writes its own file.
+      other.exec('begin immediate');
+      const found = await Promise.race([
+        search('rechnung'),
+        new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('search waited for the lock')), 3000)),
+      ]);
+      expect(found).toEqual(['Rechnung für März']);
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+  });
+
+  it('M10: the index is rebuilt when its file is gone or the database was restored from an older backup', async () => {
+    const first = await start();
+    await first.send('Alpha kommt zuerst');
+    expect(await first.search('alpha')).toEqual(['Alpha kommt zuerst']);
+    const backup = join(config.dataDir, 'backup.db');
+    await kurier?.database.sqlite?.backup(backup);
+    await first.send('Bravo geht verloren');
+    expect(await first.search('bravo')).toEqual(['Bravo geht verloren']);
+    await kurier?.close();
+
+    // Restored: Bravo's message is gone, and the next message gets its key.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(main + suffix, { force: true });
+    copyFileSync(backup, main);
+    const restored = await start();
+    await restored.send('Charlie kommt danach');
+    expect(await restored.search('bravo')).toEqual([]);
+    expect(await restored.search('charlie')).toEqual(['Charlie kommt danach']);
+    expect(await restored.search('alpha')).toEqual(['Alpha kommt zuerst']);
+    await kurier?.close();
+
+    // The search file deleted: every message is found again.
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(join(config.dataDir, `kurier-search.db${suffix}`), { force: true });
+    const again = await start();
+    expect(await again.search('kommt')).toEqual(expect.arrayContaining(['Alpha kommt zuerst', 'Charlie kommt danach']));
+  });
+});
