@@ -81,6 +81,8 @@ export class Target {
       itemsPerBatch: round(value('kurier_writer_batch_items_sum\\{kind="send"\\}') / (batches || 1)),
       transactionMs: round((value('kurier_writer_transaction_seconds_sum\\{kind="send"\\}') * 1000) / (batches || 1)),
       fsyncMs: round((value('kurier_writer_fsync_seconds_sum') * 1000) / (syncs || 1)),
+      // Messages the background full-text index had not reached when the scenario ended.
+      searchBacklog: value('kurier_search_index_backlog_messages'),
     };
   }
 

@@ -64,10 +64,25 @@ export interface PeerSystem {
   diagnostics?(): Promise<Record<string, number>>;
 }
 
+// KURIER_BENCH_BODY=words: bodies of words as people write them, which Kurier's full-text index
+// must tokenize (one long run of `x` costs it almost nothing); the other systems do not index.
+const WORDS =
+  'hallo danke bitte termin morgen heute rechnung angebot lieferung kunde frage antwort kasse treffen projekt woche preis bestellung paket adresse hello thanks please meeting tomorrow today invoice offer delivery customer question answer office project week price order parcel address'.split(
+    ' ',
+  );
+const wordBodies = process.env.KURIER_BENCH_BODY === 'words';
+let wordSeed = 1;
+
 /** A 200-byte body: send time and sender at the front, so receivers can measure and attribute. */
 export function peerBody(stamp: number, from: number): string {
   const head = `${stamp.toFixed(3)}|${from}|`;
-  return head + 'x'.repeat(200 - head.length);
+  if (!wordBodies) return head + 'x'.repeat(200 - head.length);
+  let text = head;
+  while (text.length < 200) {
+    wordSeed = (wordSeed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    text += `${WORDS[wordSeed % WORDS.length]} `;
+  }
+  return text.slice(0, 200);
 }
 
 /** The send time and sender written by `peerBody`. */

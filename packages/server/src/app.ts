@@ -190,6 +190,14 @@ export async function buildApp(config: Config): Promise<KurierApp> {
       this.set(hub.connectionCount);
     },
   });
+  new Gauge({
+    name: 'kurier_search_index_backlog_messages',
+    help: 'Messages committed but not yet in the full-text index (SQLite indexes in the background)',
+    registers: [registry],
+    async collect() {
+      this.set(await messages.searchBacklog());
+    },
+  });
   const httpRequests = new Counter({
     name: 'kurier_http_requests_total',
     help: 'HTTP requests by status class',

@@ -439,6 +439,9 @@ export function messagesService({
       return { messages: await presentRows(rows) };
     },
 
+    /** How many committed messages search would wait for (SQLite's background index; /metrics). */
+    searchBacklog: () => store.searchBacklog(),
+
     /** Stops background work (the indexer's thread too); call before the writer drains at shutdown. */
     stop(): Promise<void> {
       return searchIndex.stop();

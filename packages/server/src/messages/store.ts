@@ -178,6 +178,15 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
       return rows.reverse();
     },
 
+    /** SQLite: messages committed but not yet in the full-text index (0 on PostgreSQL). */
+    searchBacklog: async (): Promise<number> => {
+      if (dialect === 'postgres') return 0;
+      const { rows } = await sql<{ n: number }>`
+        select (select coalesce(max(pk), 0) from messages)
+             - coalesce((select value from search.search_state where name = 'messages'), 0) as n`.execute(db);
+      return Math.max(0, Number(rows[0]?.n ?? 0));
+    },
+
     /** Full-text search in the given conversations, best match first. */
     search: async (conversationIds: readonly string[], query: string, limit: number) => {
       if (conversationIds.length === 0) return [];

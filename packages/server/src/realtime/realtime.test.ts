@@ -144,6 +144,8 @@ describe('operations endpoints', () => {
     expect(metrics).toMatch(/kurier_writer_batch_items_count\{kind="send"\} 1/);
     expect(metrics).toMatch(/kurier_writer_transaction_seconds_count\{kind="send"\} 1/);
     expect(metrics).toMatch(/kurier_writer_fsync_seconds_count [1-9]/);
+    // Messages not searchable yet: the background index's backlog (SQLite), at most this send.
+    expect(metrics).toMatch(/^kurier_search_index_backlog_messages [01]$/m);
     socket.ws.close();
   });
 
