@@ -85,9 +85,11 @@ export function checkIndex(db: Handle): void {
 export type CatchUp = () => Promise<void>;
 
 /**
- * The indexer thread for a SQLite file: catch-up requests and their answers over a port. A
- * thread that dies is replaced (what it was asked fails; the next flush asks the new one), unless
- * it died before it was ready: then a new one would fail alike, and every catch-up fails.
+ * The indexer thread for a SQLite file: catch-up requests and their answers over a port. It
+ * starts with the first catch-up, so a command that never writes a message (`kurier owner
+ * create`) never pays for it. A thread that dies is replaced (what it was asked fails; the next
+ * flush asks the new one), unless it died before it was ready: then a new one would fail alike,
+ * and every catch-up fails.
  */
 export function startSearchWorker(files: { main: string; search: string }): {
   catchUp: CatchUp;
@@ -124,7 +126,7 @@ export function startSearchWorker(files: { main: string; search: string }): {
     worker.on('exit', (code) => fail(new Error(`the search indexer exited (${code})`)));
     return worker;
   };
-  let current = spawn();
+  let current: Worker | null = null;
   return {
     catchUp: () =>
       broken
@@ -132,14 +134,16 @@ export function startSearchWorker(files: { main: string; search: string }): {
         : new Promise((resolve, reject) => {
             const id = next++;
             waiting.set(id, { resolve, reject });
+            current ??= spawn();
             current.postMessage({ id });
           }),
     async close() {
       closing = true;
-      if (broken) return;
-      current.ref();
-      const exited = new Promise((resolve) => current.once('exit', resolve));
-      current.postMessage('close');
+      const worker = current;
+      if (broken || !worker) return;
+      worker.ref();
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('close');
       await exited;
     },
   };
@@ -151,7 +155,7 @@ export interface SearchIndexer {
   touch(): void;
   /** Resolves once every message committed before the call is searchable. */
   flush(): Promise<void>;
-  /** Stops the timer and the indexer's thread. */
+  /** Stops the timer and the indexer's thread (without waiting for a long catch-up). */
   stop(): Promise<void>;
 }
 
@@ -189,8 +193,9 @@ export function searchIndexer({
     flush,
     async stop() {
       clearInterval(timer);
-      await tail;
+      // A catch-up under way ends after its current step; what waits for it is refused.
       await close();
+      await tail;
     },
   };
 }

@@ -12,17 +12,27 @@ const connection = new SqliteConnection(main, { autocheckpoint: 16_000, attach: 
 checkIndex(connection.cached);
 port.postMessage('ready');
 
-// One request at a time; each catches up with every commit made before it arrived.
+let closing = false;
+// One request at a time; each catches up with every commit made before it arrived. Between
+// steps the thread looks at its port, so a shutdown does not wait for a long rebuild.
+let chain = Promise.resolve();
 port.on('message', (m: { id: number } | 'close') => {
-  if (m === 'close') {
-    void connection.close().then(() => process.exit(0));
-    return;
-  }
-  try {
-    let more = true;
-    while (more) more = indexStep(connection.cached).more;
-    port.postMessage({ id: m.id });
-  } catch (err) {
-    port.postMessage({ id: m.id, error: String((err as Error)?.message ?? err) });
-  }
+  if (m === 'close') closing = true;
+  chain = chain.then(async () => {
+    if (m === 'close') {
+      await connection.close();
+      process.exit(0);
+    }
+    try {
+      let more = true;
+      while (more && !closing) {
+        more = indexStep(connection.cached).more;
+        if (more) await new Promise((r) => setImmediate(r));
+      }
+      // Cut short by the shutdown: not caught up, so no search may take it as done.
+      port.postMessage(more ? { id: m.id, error: 'the search indexer is shutting down' } : { id: m.id });
+    } catch (err) {
+      port.postMessage({ id: m.id, error: String((err as Error)?.message ?? err) });
+    }
+  });
 });
