@@ -115,16 +115,20 @@ export function startSearchWorker(files: { main: string; search: string }): {
     });
     let failed = false;
     const fail = (err: Error) => {
-      if (failed || closing) return;
+      if (failed) return;
       failed = true;
-      for (const w of waiting.values()) w.reject(err);
-      waiting.clear();
+      refuseAll(err);
+      if (closing) return;
       if (ready) current = spawn();
       else broken = err;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the search indexer exited (${code})`)));
     return worker;
+  };
+  const refuseAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
   };
   let current: Worker | null = null;
   return {
@@ -142,9 +146,13 @@ export function startSearchWorker(files: { main: string; search: string }): {
       const worker = current;
       if (broken || !worker) return;
       worker.ref();
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      const exited = new Promise((resolve) => worker.once('exit', () => resolve(true)));
       worker.postMessage('close');
-      await exited;
+      // A shutdown never waits on the index for long: what the thread had not committed is
+      // rolled back and indexed again by the next start.
+      const timeout = new Promise((resolve) => setTimeout(() => resolve(false), 2000).unref());
+      if (!(await Promise.race([exited, timeout]))) await worker.terminate();
+      refuseAll(new Error('the search indexer has stopped'));
     },
   };
 }
