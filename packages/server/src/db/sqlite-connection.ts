@@ -57,10 +57,11 @@ export class SqliteConnection {
   ) {
     this.#path = path;
     const sqlite = new SQLite(path);
+    // First: a connection opened while another one writes may find the database busy for a moment.
+    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
     for (const [name, file] of Object.entries(attach)) {
       sqlite.prepare(`attach database ? as ${name}`).run(file);

@@ -18,6 +18,10 @@ const state = (db: Handle, name: string) =>
     ?.value;
 const setState = (db: Handle, name: string, value: unknown) =>
   db.prepare('insert or replace into search.search_state (name, value) values (?, ?)').run(name, value);
+/** The id of the newest message at or below a key: what the watermark stands on. */
+const idAt = (db: Handle, pk: number) =>
+  (db.prepare('select id from messages where pk <= ? order by pk desc limit 1').get(pk) as { id: string } | undefined)
+    ?.id;
 
 /**
  * One indexing step in one transaction that reads `main` and writes only `search`: first the
@@ -51,7 +55,7 @@ export function indexStep(db: Handle): { more: boolean } {
       ).run(indexed, upper);
       setState(db, 'messages', upper);
       // Which message the watermark stands on: a restored older database no longer has it.
-      setState(db, 'marker', (db.prepare('select id from messages where pk = ?').get(upper) as { id: string }).id);
+      setState(db, 'marker', idAt(db, upper) ?? null);
     }
     return { more: upper < newest || edits.length === CHUNK };
   })();
@@ -65,10 +69,7 @@ export function indexStep(db: Handle): { more: boolean } {
 export function checkIndex(db: Handle): void {
   const marker = state(db, 'marker');
   if (marker === undefined) return;
-  const at = db.prepare('select id from messages where pk = ?').get(Number(state(db, 'messages') ?? 0)) as
-    | { id: string }
-    | undefined;
-  if (at?.id === marker) return;
+  if (idAt(db, Number(state(db, 'messages') ?? 0)) === marker) return;
   db.transaction(() => {
     db.prepare("insert into search.messages_fts (messages_fts) values ('delete-all')").run();
     db.prepare('delete from search.search_state').run();
@@ -87,9 +88,9 @@ export type CatchUp = () => Promise<void>;
 /**
  * The indexer thread for a SQLite file: catch-up requests and their answers over a port. It
  * starts with the first catch-up, so a command that never writes a message (`kurier owner
- * create`) never pays for it. A thread that dies is replaced (what it was asked fails; the next
- * flush asks the new one), unless it died before it was ready: then a new one would fail alike,
- * and every catch-up fails.
+ * create`) never pays for it. A thread that dies takes what it was asked along (refused; search
+ * reports the error) and the next catch-up starts a new one: catch-ups come at most every tick
+ * or with a search, so a thread that cannot start is not retried in a tight loop.
  */
 export function startSearchWorker(files: { main: string; search: string }): {
   catchUp: CatchUp;
@@ -97,17 +98,11 @@ export function startSearchWorker(files: { main: string; search: string }): {
 } {
   const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   let next = 0;
-  let broken: Error | null = null;
   let closing = false;
   const spawn = (): Worker => {
     const worker = new Worker(new URL('./search-worker.mjs', import.meta.url), { workerData: files });
     worker.unref();
-    let ready = false;
-    worker.on('message', (m: 'ready' | { id: number; error?: string }) => {
-      if (m === 'ready') {
-        ready = true;
-        return;
-      }
+    worker.on('message', (m: { id: number; error?: string }) => {
       const w = waiting.get(m.id);
       waiting.delete(m.id);
       if (m.error) w?.reject(new Error(m.error));
@@ -118,9 +113,7 @@ export function startSearchWorker(files: { main: string; search: string }): {
       if (failed) return;
       failed = true;
       refuseAll(err);
-      if (closing) return;
-      if (ready) current = spawn();
-      else broken = err;
+      if (current === worker) current = null;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the search indexer exited (${code})`)));
@@ -133,8 +126,8 @@ export function startSearchWorker(files: { main: string; search: string }): {
   let current: Worker | null = null;
   return {
     catchUp: () =>
-      broken
-        ? Promise.reject(broken)
+      closing
+        ? Promise.reject(new Error('the search indexer has stopped'))
         : new Promise((resolve, reject) => {
             const id = next++;
             waiting.set(id, { resolve, reject });
@@ -144,7 +137,7 @@ export function startSearchWorker(files: { main: string; search: string }): {
     async close() {
       closing = true;
       const worker = current;
-      if (broken || !worker) return;
+      if (!worker) return;
       worker.ref();
       const exited = new Promise((resolve) => worker.once('exit', () => resolve(true)));
       worker.postMessage('close');

@@ -10,7 +10,6 @@ if (!port) throw new Error('the search indexer runs in a worker');
 
 const connection = new SqliteConnection(main, { autocheckpoint: 16_000, attach: { search } });
 checkIndex(connection.cached);
-port.postMessage('ready');
 
 let closing = false;
 // One request at a time; each catches up with every commit made before it arrived. Between
