@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type KurierApp } from '@kurier/server';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../../../test/harness.js';
+import { openDatabase } from '../db/index.js';
+import { startSearchWorker } from './search-index.js';
 
 // SQLite only: PostgreSQL's GIN index follows every insert, there is nothing to index apart.
 describe('the search index on SQLite', () => {
@@ -82,5 +85,24 @@ describe('the search index on SQLite', () => {
       rmSync(join(config.dataDir, `kurier-search.db${suffix}`), { force: true });
     const again = await start();
     expect(await again.search('kommt')).toEqual(expect.arrayContaining(['Alpha kommt zuerst', 'Charlie kommt danach']));
+  });
+
+  it('M9: an indexer thread that cannot start is started again at the next catch-up, not left broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kurier-m9-'));
+    const files = { main: join(dir, 'later', 'kurier.db'), search: join(dir, 'later', 'kurier-search.db') };
+    const worker = startSearchWorker(files);
+    try {
+      // The database does not exist yet: the thread fails while it opens it.
+      await expect(worker.catchUp()).rejects.toThrow();
+      const database = await openDatabase({ sqlitePath: files.main });
+      try {
+        await expect(worker.catchUp()).resolves.toBeUndefined();
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
