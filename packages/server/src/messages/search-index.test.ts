@@ -33,6 +33,7 @@ describe('the search index on SQLite', () => {
     const group = await conversations.create(actor, { kind: 'group', name: 'Suche', memberIds: [] });
     const app = kurier;
     return {
+      actor,
       send: (text: string) =>
         app.messages.send(actor, { conversationId: group.conversation.id, clientMsgId: randomUUID(), text }),
       search: async (query: string) => {
@@ -104,5 +105,24 @@ describe('the search index on SQLite', () => {
       await worker.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('M10: text changes the index has applied are pruned, and the index keeps the newest text', async () => {
+    const { actor, send, search } = await start();
+    const app = kurier as KurierApp;
+    const sent = await send('Entwurf eins');
+    expect(await search('entwurf')).toEqual(['Entwurf eins']);
+    await app.messages.edit(actor, sent.id, 'Fassung zwei');
+    const queued = () =>
+      app.database.db
+        .selectFrom('search_edits' as never)
+        .selectAll()
+        .execute();
+    expect(await queued()).toHaveLength(1);
+    expect(await search('fassung')).toEqual(['Fassung zwei']);
+    expect(await app.messages.pruneSearchEdits()).toBe(1);
+    expect(await queued()).toHaveLength(0);
+    expect(await search('entwurf')).toEqual([]);
+    expect(await search('fassung')).toEqual(['Fassung zwei']);
   });
 });

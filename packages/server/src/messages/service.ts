@@ -100,6 +100,8 @@ function searchIndexFor({
  */
 const syncOnThread = (items: readonly unknown[]) => items.length < 64;
 
+const SEARCH_PRUNE_MS = 10 * 60_000;
+
 /** Messages: durable, idempotent sends with gapless seqs; edits, deletes, reactions, receipts. */
 export function messagesService({
   db,
@@ -119,6 +121,17 @@ export function messagesService({
   const searchIndex = searchIndexFor({ dialect, search, writer, intervalMs: searchIndexIntervalMs, onBackgroundError });
 
   let committedHook: CommittedHook = async () => null;
+
+  // Edits and deletes queue their message for the search index (`search_edits`, SQLite); what it
+  // has applied is dropped now and then, in the writer's order.
+  let editedSincePrune = false;
+  const pruneSearchEdits = () => writer.transact(async (trx) => ({ result: await storeOf(trx).pruneSearchEdits() }));
+  const pruning = setInterval(() => {
+    if (!editedSincePrune || dialect === 'postgres') return;
+    editedSincePrune = false;
+    pruneSearchEdits().catch(onBackgroundError);
+  }, SEARCH_PRUNE_MS);
+  pruning.unref();
 
   /** Sends each message's new state to its audience (all their devices); notes skip customers. */
   async function publishMessages(messages: readonly Message[]): Promise<void> {
@@ -229,6 +242,7 @@ export function messagesService({
     messageId: string,
     apply: (s: MessagesStore, row: MessageRow, changeId: number) => Promise<void>,
   ) {
+    editedSincePrune = true;
     return writer.transact(async (trx) => {
       const s = storeOf(trx);
       const row = await visibleMessage(actor, messageId, s);
@@ -439,11 +453,15 @@ export function messagesService({
       return { messages: await presentRows(rows) };
     },
 
+    /** Drops the text changes the search index has applied (SQLite; every 10 minutes after edits). */
+    pruneSearchEdits,
+
     /** How many committed messages search would wait for (SQLite's background index; /metrics). */
     searchBacklog: () => store.searchBacklog(),
 
     /** Stops background work (the indexer's thread too); call before the writer drains at shutdown. */
     stop(): Promise<void> {
+      clearInterval(pruning);
       return searchIndex.stop();
     },
 

@@ -187,6 +187,17 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
       return Math.max(0, Number(rows[0]?.n ?? 0));
     },
 
+    /**
+     * SQLite: forgets the queued text changes the search indexer has applied (it only reads the
+     * main database, so it cannot do this itself). Returns how many went.
+     */
+    pruneSearchEdits: async (): Promise<number> => {
+      if (dialect === 'postgres') return 0;
+      const done = await sql`delete from search_edits
+        where id <= coalesce((select value from search.search_state where name = 'edits'), 0)`.execute(db);
+      return Number(done.numAffectedRows ?? 0);
+    },
+
     /** Full-text search in the given conversations, best match first. */
     search: async (conversationIds: readonly string[], query: string, limit: number) => {
       if (conversationIds.length === 0) return [];
