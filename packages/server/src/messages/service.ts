@@ -300,8 +300,8 @@ export function messagesService({
       }
       if (input.note && actor.role === 'contact') throw new KurierError('FORBIDDEN');
       await membership.requireMember(actor.userId, input.conversationId);
-      // Spelled out, not spread: a spread of the parsed frame carried its `type` and `id` along
-      // (to the SQLite thread, too) and built each item through V8's slow property path.
+      // Spelled out, not spread: a spread of the parsed frame carried its `type` and `id` along,
+      // through the writer and across to the SQLite thread.
       const item: SendItem = {
         conversationId: input.conversationId,
         clientMsgId: input.clientMsgId,
