@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -48,6 +48,31 @@ const SEARCH_SCHEMA = `
   create table if not exists search.search_state (name text primary key, value any);
 `;
 
+/**
+ * Creates the search database's schema. A file that is not a readable SQLite database (a
+ * damaged disk, a stray file) is replaced: the index is rebuilt from `messages`, so it must
+ * never stop the server from starting.
+ */
+function prepareSearchFile(sqlite: SQLite.Database, file: string): void {
+  const create = () => {
+    sqlite.prepare('attach database ? as search').run(file);
+    try {
+      sqlite.pragma('search.journal_mode = WAL');
+      sqlite.exec(SEARCH_SCHEMA);
+    } finally {
+      sqlite.exec('detach database search');
+    }
+  };
+  try {
+    create();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw err;
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    create();
+  }
+}
+
 // node-pg returns int8 as strings to be safe beyond 2^53; our ids and times stay far below it.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
@@ -81,10 +106,7 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
   sqlite.pragma('busy_timeout = 5000');
   // The full-text index: a file of its own, attached where messages are searched or indexed.
   const search = `${path.replace(/\.db$/, '')}-search.db`;
-  sqlite.prepare('attach database ? as search').run(search);
-  sqlite.pragma('search.journal_mode = WAL');
-  sqlite.exec(SEARCH_SCHEMA);
-  sqlite.exec('detach database search');
+  prepareSearchFile(sqlite, search);
   // Checkpoints happen in a worker (db/checkpointer.ts); the writer's connection only
   // checkpoints itself as a safety net when the WAL grows past ~64 MiB.
   const thread = new SqliteThread(path, { autocheckpoint: 16_000, procedures, attach: { search } });

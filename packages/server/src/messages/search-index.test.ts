@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type KurierApp } from '@kurier/server';
@@ -82,10 +82,17 @@ describe('the search index on SQLite', () => {
     await kurier?.close();
 
     // The search file deleted: every message is found again.
-    for (const suffix of ['', '-wal', '-shm'])
-      rmSync(join(config.dataDir, `kurier-search.db${suffix}`), { force: true });
+    const searchFile = join(config.dataDir, 'kurier-search.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(searchFile + suffix, { force: true });
     const again = await start();
     expect(await again.search('kommt')).toEqual(expect.arrayContaining(['Alpha kommt zuerst', 'Charlie kommt danach']));
+    await kurier?.close();
+
+    // The search file damaged (not a database at all): the server starts and rebuilds it.
+    for (const suffix of ['-wal', '-shm']) rmSync(searchFile + suffix, { force: true });
+    writeFileSync(searchFile, 'this is not a database '.repeat(500));
+    const repaired = await start();
+    expect(await repaired.search('alpha')).toEqual(['Alpha kommt zuerst']);
   });
 
   it('M9: an indexer thread that cannot start is started again at the next catch-up, not left broken', async () => {
@@ -107,7 +114,7 @@ describe('the search index on SQLite', () => {
     }
   });
 
-  it('M10: text changes the index has applied are pruned, and the index keeps the newest text', async () => {
+  it('M7: the index keeps an edited message’s newest text, and the text changes it has applied are pruned', async () => {
     const { actor, send, search } = await start();
     const app = kurier as KurierApp;
     const sent = await send('Entwurf eins');

@@ -126,12 +126,14 @@ export function messagesService({
   // has applied is dropped now and then, in the writer's order.
   let editedSincePrune = false;
   const pruneSearchEdits = () => writer.transact(async (trx) => ({ result: await storeOf(trx).pruneSearchEdits() }));
-  const pruning = setInterval(() => {
-    if (!editedSincePrune || dialect === 'postgres') return;
-    editedSincePrune = false;
-    pruneSearchEdits().catch(onBackgroundError);
-  }, SEARCH_PRUNE_MS);
-  pruning.unref();
+  const pruning =
+    dialect === 'sqlite'
+      ? setInterval(() => {
+          if (!editedSincePrune) return;
+          editedSincePrune = false;
+          pruneSearchEdits().catch(onBackgroundError);
+        }, SEARCH_PRUNE_MS).unref()
+      : undefined;
 
   /** Sends each message's new state to its audience (all their devices); notes skip customers. */
   async function publishMessages(messages: readonly Message[]): Promise<void> {
