@@ -120,7 +120,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   }
   const writer = new Writer(db, {
     ...(database.sync ? { sync: database.sync } : {}),
-    onPublishError: (err) => app.log.error({ err }, 'publishing a committed change failed'),
+    onError: (err) => app.log.error({ err }, 'the writer could not publish or settle a committed change'),
     onBatch: (kind, items, seconds) => {
       batchItems.observe({ kind }, items);
       batchSeconds.observe({ kind }, seconds);

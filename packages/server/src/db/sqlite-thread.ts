@@ -70,9 +70,12 @@ export class SqliteThread implements DatabaseConnection {
   readonly #path: string;
   readonly #options: SqliteThreadOptions;
   readonly #pending = new Map<number, { resolve: (r: ThreadReply) => void; reject: (e: unknown) => void }>();
-  readonly #waiting: (() => void)[] = [];
+  /** Who waits for the connection, in order: a transaction (exclusive) or a pipelined procedure. */
+  readonly #waiting: { exclusive: boolean; go: () => void }[] = [];
   #worker: Worker;
   #held = false;
+  /** Pipelined procedures sent and not yet answered (see `run`). */
+  #shared = 0;
   #next = 0;
   #closing = false;
   /** Why the thread cannot start (set when it dies before it was ready): every request fails. */
@@ -143,15 +146,44 @@ export class SqliteThread implements DatabaseConnection {
 
   /** Waits for the connection; a transaction keeps it until `release`. */
   async acquire(): Promise<void> {
-    if (this.#held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#held = true;
+    if (this.#held || this.#shared > 0 || this.#waiting.length > 0) {
+      await new Promise<void>((go) => this.#waiting.push({ exclusive: true, go }));
+    } else this.#held = true;
   }
 
   release(): void {
-    // Handed straight to the next in line, so nobody can slip in between.
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#held = false;
+    this.#held = false;
+    this.#admit();
+  }
+
+  /** Waits for a turn among pipelined procedures: no transaction holds the connection or waits for it. */
+  async #acquireShared(): Promise<void> {
+    if (this.#held || this.#waiting.length > 0) {
+      await new Promise<void>((go) => this.#waiting.push({ exclusive: false, go }));
+    } else this.#shared++;
+  }
+
+  #releaseShared(): void {
+    this.#shared--;
+    this.#admit();
+  }
+
+  /**
+   * Lets the waiting in, in order: a transaction once nothing else runs, pipelined procedures as
+   * long as no transaction runs. Whoever is let in counts as holding before the next can slip in.
+   */
+  #admit(): void {
+    for (let next = this.#waiting[0]; next; next = this.#waiting[0]) {
+      if (next.exclusive) {
+        if (this.#held || this.#shared > 0) return;
+        this.#held = true;
+      } else {
+        if (this.#held) return;
+        this.#shared++;
+      }
+      this.#waiting.shift();
+      next.go();
+    }
   }
 
   /**
@@ -159,15 +191,23 @@ export class SqliteThread implements DatabaseConnection {
    * way). Its input and output must survive structured cloning. With `sync`, the thread
    * fdatasyncs the WAL after the commit, before it answers: the commit and every earlier one are
    * then durable. Queries wait meanwhile (the connection is busy), so only the writer's hot
-   * batches ask for it.
+   * batches ask for it. With `pipelined`, the procedure does not wait for the answer of another
+   * pipelined one: it queues behind it on the thread, which runs them one after the other, so the
+   * thread goes from one batch to the next without waiting for the event loop. A transaction or
+   * a statement still waits until none is running, and pipelined procedures behind it wait for it.
    */
-  async run<TOutput>(procedure: string, input: unknown, { sync = false } = {}): Promise<ThreadRun<TOutput>> {
-    await this.acquire();
+  async run<TOutput>(
+    procedure: string,
+    input: unknown,
+    { sync = false, pipelined = false } = {},
+  ): Promise<ThreadRun<TOutput>> {
+    await (pipelined ? this.#acquireShared() : this.acquire());
     try {
       const reply = await this.#ask({ id: this.#next++, procedure, input, sync });
       return { output: reply.output as TOutput, synced: reply.synced ?? null };
     } finally {
-      this.release();
+      if (pipelined) this.#releaseShared();
+      else this.release();
     }
   }
 

@@ -76,4 +76,103 @@ describe('the writer', () => {
     expect(await Promise.all([first, second])).toEqual([1, 2]);
     expect(syncs).toBe(1);
   });
+
+  it('W4: pipelined batches overlap once many items wait, and settle and publish in the order they were handed over', async () => {
+    const answers: (() => void)[] = [];
+    const published: number[][] = [];
+    writer.registerOwn<number, number>(
+      'pipe',
+      (items) =>
+        new Promise((resolve) => {
+          answers.push(() =>
+            resolve({
+              results: items.map((n) => ({ ok: true as const, value: n })),
+              synced: 0,
+              publish: () => void published.push(items),
+            }),
+          );
+        }),
+      { pipelined: true },
+    );
+    const settled: number[] = [];
+    const submit = (n: number) => writer.submit<number>('pipe', n).then((v) => void settled.push(v));
+    const first = submit(0);
+    await new Promise((r) => setImmediate(r));
+    // A few items wait for the running batch; many are handed over behind it at once.
+    const few = [1, 2, 3].map(submit);
+    await new Promise((r) => setImmediate(r));
+    expect(answers).toHaveLength(1);
+    const many = Array.from({ length: 70 }, (_, i) => submit(4 + i));
+    await new Promise((r) => setImmediate(r));
+    expect(answers).toHaveLength(2);
+    // The later batch answers first: nothing of it may be published or settled before the first.
+    answers[1]?.();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toEqual([]);
+    answers[0]?.();
+    await Promise.all([first, ...few, ...many]);
+    expect(published.map((b) => b.length)).toEqual([1, 73]);
+    expect(settled).toEqual(Array.from({ length: 74 }, (_, i) => i));
+  });
+
+  it('W5: deferred items commit through the fallback after the batches in flight, before anything queued later', async () => {
+    const commits: string[][] = [];
+    let letAnswer = () => {};
+    const answered = new Promise<void>((r) => {
+      letAnswer = r;
+    });
+    // Like the SQLite thread: one batch after the other, in the order they were handed over.
+    let thread: Promise<unknown> = Promise.resolve();
+    writer.registerOwn<string, string>(
+      'pipe',
+      (items) => {
+        const run = thread.then(async () => {
+          // The first batch stays on the thread until the test lets it answer.
+          if (items.includes('a')) await answered;
+          commits.push(items.filter((i) => !i.startsWith('defer')));
+          return {
+            results: items.map((i) => (i.startsWith('defer') ? null : { ok: true as const, value: i })),
+            synced: 0,
+          };
+        });
+        thread = run;
+        return run;
+      },
+      {
+        pipelined: true,
+        fallback: async (_trx, items) => {
+          commits.push(items.map((i) => `fallback ${i}`));
+          return { results: items.map((i) => ({ ok: true as const, value: `fallback ${i}` })) };
+        },
+      },
+    );
+    const submit = (item: string) => writer.submit<string>('pipe', item);
+    const early = [submit('a'), submit('defer-1'), submit('b')];
+    await new Promise((r) => setImmediate(r));
+    const behind = Array.from({ length: 70 }, (_, i) => submit(`c${i}`));
+    await new Promise((r) => setImmediate(r));
+    letAnswer();
+    await new Promise((r) => setImmediate(r));
+    const later = submit('d');
+    // The fallback's transaction is not synced by a handler: the writer's fsync covers it.
+    while (syncs === 0) await new Promise((r) => setTimeout(r, 5));
+    release?.();
+    expect(await Promise.all(early)).toEqual(['a', 'fallback defer-1', 'b']);
+    await Promise.all([...behind, later]);
+    expect(commits.map((c) => c[0])).toEqual(['a', 'c0', 'fallback defer-1', 'd']);
+  });
+
+  it('W6: a pipelined batch that fails is retried item by item, so one poisoned item fails alone', async () => {
+    writer.registerOwn<string, string>(
+      'pipe',
+      async (items) => {
+        if (items.includes('poison')) throw new Error('constraint failed');
+        return { results: items.map((i) => ({ ok: true as const, value: i })), synced: 0 };
+      },
+      { pipelined: true },
+    );
+    const answers = await Promise.allSettled(['x', 'poison', 'y'].map((i) => writer.submit<string>('pipe', i)));
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(answers[1]).toMatchObject({ reason: { code: 'INTERNAL' } });
+  });
 });

@@ -272,6 +272,27 @@ describe.each(DIALECTS)('media on %s', (dialect) => {
     expect(await rowCount()).toBe(0);
   });
 
+  it('M3 F5: files and texts sent together by one connection are sequenced in the order they were sent', async () => {
+    const photo = await anna.client.upload(await noisePng(8, 8), 'foto.png');
+    const socket = await rawSocket(server, anna.token);
+    const frame = { type: 'send', conversationId: chatId };
+    // An outbox flushed after a reconnect sends like this: all at once, so one batch takes them.
+    const sends = [
+      { ...frame, id: 'p1', clientMsgId: 'o-1', mediaId: photo.id },
+      { ...frame, id: 't1', clientMsgId: 'o-2', text: 'Schau mal' },
+      { ...frame, id: 'p2', clientMsgId: 'o-3', mediaId: photo.id, text: 'noch eins' },
+      { ...frame, id: 't2', clientMsgId: 'o-4', text: 'Gefällt es dir?' },
+    ];
+    for (const s of sends) socket.send(s);
+    const acks = new Map<unknown, number>();
+    while (acks.size < sends.length) {
+      const f = await socket.next('ack');
+      acks.set(f.id, (f.message as Message).seq);
+    }
+    expect(sends.map((s) => acks.get(s.id))).toEqual([1, 2, 3, 4]);
+    socket.ws.close();
+  });
+
   it('F5: a file message carries its media in the ack, the live change, history and sync', async () => {
     const live: Message[] = [];
     ben.client.on('message', (m, { isNew }) => isNew && live.push(m));

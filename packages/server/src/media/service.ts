@@ -12,7 +12,7 @@ import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import { blobStore } from './blobs.js';
 import { mediaLinks } from './links.js';
-import { presentMediaRef } from './present.js';
+import { lookupMedia, presentMediaRef } from './present.js';
 import { probe } from './probe.js';
 import { type MediaRow, mediaStore } from './store.js';
 
@@ -128,8 +128,7 @@ export async function mediaService({
       ids: readonly string[],
       trx: Kysely<DB> = db,
     ): Promise<Map<string, { ref: MediaRef; uploaderId: string }>> {
-      const rows = await mediaStore(trx).byIds(ids);
-      return new Map(rows.map((row) => [row.id, { ref: presentMediaRef(row), uploaderId: row.uploader_id }]));
+      return lookupMedia(trx, ids);
     },
 
     /** The blob of one variant, after checking the session's rights or the link's signature. */

@@ -8,7 +8,7 @@ import type { DB } from '../db/schema.js';
 import type { SqliteThread } from '../db/sqlite-thread.js';
 import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
-import { KurierError, type Result } from '../kernel/errors.js';
+import { KurierError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import type { MediaService } from '../media/service.js';
@@ -181,31 +181,37 @@ export function messagesService({
   }
 
   if (thread) {
-    // SQLite: plain sends commit as one procedure on the SQLite thread; the rest of the batch
-    // (files, notes, customer conversations) follows in a transaction of its own.
-    writer.registerOwn<SendItem, Message>('send', async (items) => {
-      const { output: out, synced } = await thread.run<ThreadSendOutput>('send', items, { sync: syncOnThread(items) });
-      const rest = items.filter((_, i) => out.results[i] === null);
-      const loop = rest.length > 0 ? await db.transaction().execute((trx) => commitOnLoop(trx, rest)) : null;
-      if (out.created.length > 0) searchIndex.touch();
-      let k = 0;
-      const results = out.results.map((r) => (r === null ? (loop?.results[k++] as Result<Message>) : fromThread(r)));
-      return {
-        results,
-        // The event loop's part commits after the thread's fsync: the writer syncs for it.
-        synced: loop ? null : synced,
-        publish: async () => {
-          // Commit order is change-id order: the thread's messages came first.
-          await publishMessages(out.created);
-          await loop?.publish?.();
-        },
-      };
-    });
+    // SQLite: sends and receipts commit as procedures on the SQLite thread, pipelined. Sends to
+    // customer conversations follow in a transaction of their own (the fallback), where the
+    // inbox service takes part.
+    writer.registerOwn<SendItem, Message>(
+      'send',
+      async (items) => {
+        const { output, synced } = await thread.run<ThreadSendOutput>('send', items, {
+          sync: syncOnThread(items),
+          pipelined: true,
+        });
+        if (output.created.length > 0) searchIndex.touch();
+        return {
+          results: output.results.map((r) => (r === null ? null : fromThread(r))),
+          synced,
+          publish: () => publishMessages(output.created),
+        };
+      },
+      { fallback: commitOnLoop, pipelined: true },
+    );
     // Two statements per moved watermark: on the thread they cost no round trips.
-    writer.registerOwn<ReceiptItem, void>('receipt', async (items) => {
-      const { output, synced } = await thread.run<ThreadReceiptOutput>('receipt', items, { sync: syncOnThread(items) });
-      return { results: output.results.map(fromThread), synced, publish: () => publishMembers(output.changed) };
-    });
+    writer.registerOwn<ReceiptItem, void>(
+      'receipt',
+      async (items) => {
+        const { output, synced } = await thread.run<ThreadReceiptOutput>('receipt', items, {
+          sync: syncOnThread(items),
+          pipelined: true,
+        });
+        return { results: output.results.map(fromThread), synced, publish: () => publishMembers(output.changed) };
+      },
+      { pipelined: true },
+    );
   } else {
     writer.register<SendItem, Message>('send', commitOnLoop);
     writer.register<ReceiptItem, void>('receipt', async (trx, items) => {

@@ -1,6 +1,7 @@
 import type { ErrorCode, Member, Message } from '@kurier/protocol';
 import type { ProcedureContext } from '../db/sqlite-connection.js';
 import { KurierError, type Result } from '../kernel/errors.js';
+import { lookupMedia } from '../media/present.js';
 import { commitReceipts, commitSends, type MediaLookup, type ReceiptItem, type SendItem } from './batches.js';
 import { sqliteSendStore } from './send-store-sqlite.js';
 import { messagesStore } from './store.js';
@@ -27,7 +28,7 @@ export interface ThreadReceiptOutput {
   changed: Member[];
 }
 
-const noFiles: MediaLookup = async () => new Map();
+const media: MediaLookup = (ids, trx) => lookupMedia(trx, ids);
 
 /** Procedures of the SQLite thread (db/sqlite-thread.ts) for messages. */
 export const procedures = {
@@ -38,27 +39,25 @@ export const procedures = {
   },
 
   /**
-   * Commits the plain sends of a batch (the hot path) in one transaction on the SQLite thread.
-   * Files, notes and customer conversations are left to the event loop's path, where the media
-   * and inbox services take part in the transaction.
+   * Commits the sends of a batch (the hot path) in one transaction on the SQLite thread. Sends to
+   * customer conversations are left to the event loop's path (null results), where the inbox
+   * service takes part in the transaction. That is decided per conversation, so a conversation's
+   * sends all take one path and keep their order.
    */
   async send({ trx, sqlite }: ProcedureContext, items: SendItem[]): Promise<ThreadSendOutput> {
     const store = sqliteSendStore(sqlite);
     const conversations = await store.lastSeqs([...new Set(items.map((i) => i.conversationId))]);
     const customer = new Set(conversations.flatMap((c) => (c.kind === 'customer' ? [c.id] : [])));
     const slots: number[] = [];
-    const plain = items.filter((item, i) => {
-      const own = !item.mediaId && !item.note && !customer.has(item.conversationId);
+    const here = items.filter((item, i) => {
+      const own = !customer.has(item.conversationId);
       if (own) slots.push(i);
       return own;
     });
     const results: (ThreadResult<Message> | null)[] = items.map(() => null);
-    if (plain.length === 0) return { results, created: [] };
+    if (here.length === 0) return { results, created: [] };
     // Nothing has written yet, so the conversations just read are what commitSends would read.
-    const done = await commitSends(
-      { ...store, lastSeqs: async () => conversations },
-      { trx, items: plain, media: noFiles },
-    );
+    const done = await commitSends({ ...store, lastSeqs: async () => conversations }, { trx, items: here, media });
     done.results.forEach((r, k) => {
       results[slots[k] as number] = toThread(r);
     });
