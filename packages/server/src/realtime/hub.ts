@@ -1,5 +1,6 @@
 import type { ServerFrame } from '@kurier/protocol';
 import type { Bus } from '../kernel/bus.js';
+import { encodeFrame } from './encode.js';
 
 /** What the hub needs from a connection. */
 export interface HubConnection {
@@ -20,7 +21,7 @@ export class Hub {
       for (const userId of userIds) {
         const conns = this.#byUser.get(userId);
         if (!conns) continue;
-        data ??= JSON.stringify(frame);
+        data ??= encodeFrame(frame);
         for (const conn of conns) conn.deliver(frame, data);
       }
     });

@@ -16,6 +16,7 @@ import type { Bus } from '../kernel/bus.js';
 import { KurierError, toKurierError } from '../kernel/errors.js';
 import type { MessagesService } from '../messages/service.js';
 import type { SyncService } from '../sync/service.js';
+import { encodeFrame } from './encode.js';
 import type { Hub, HubConnection } from './hub.js';
 
 /** Everything a connection calls into. */
@@ -124,7 +125,7 @@ export class RealtimeSession implements HubConnection {
   }
 
   #send(frame: ServerFrame): void {
-    this.#write(JSON.stringify(frame));
+    this.#write(encodeFrame(frame));
   }
 
   #fail(code: ErrorCode, opts: { id?: string | null; close?: boolean; message?: string } = {}): void {
