@@ -60,7 +60,12 @@ export const VERSION = '0.1.0';
 export async function buildApp(config: Config): Promise<KurierApp> {
   const database = await openDatabase(
     config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: join(config.dataDir, 'kurier.db') },
-    { procedures: [new URL('./messages/thread-procedures.ts', import.meta.url)] },
+    {
+      procedures: [
+        new URL('./messages/thread-procedures.ts', import.meta.url),
+        new URL('./sync/thread-procedures.ts', import.meta.url),
+      ],
+    },
   );
   const { db, dialect } = database;
 
@@ -157,7 +162,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
   });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
-  const sync = syncService({ db, messages });
+  const sync = syncService({ db, messages, thread: database.thread });
   const hub = new Hub(bus);
   const isOnline = (userId: string) => hub.isOnline(userId);
   const onInboxError = (err: unknown) => app.log.error({ err }, 'inbox background work failed');

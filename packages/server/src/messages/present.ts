@@ -1,5 +1,9 @@
 import type { MediaRef, Message, MessageType, Reaction, SystemEvent } from '@kurier/protocol';
-import type { MessageRow, ReactionRow } from './store.js';
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../db/index.js';
+import type { DB } from '../db/schema.js';
+import { lookupMedia } from '../media/present.js';
+import { type MessageRow, messagesStore, type ReactionRow } from './store.js';
 
 /**
  * Message row (+ its reactions and attached media) → wire. Deleted messages keep their place but
@@ -53,4 +57,15 @@ export function presentMessages(
     else byMessage.set(r.message_id, [r]);
   }
   return rows.map((row) => presentMessage(row, byMessage.get(row.id), row.media_id ? media.get(row.media_id) : null));
+}
+
+/**
+ * Stored rows → messages with their reactions and files, read through `db` (a transaction's, when
+ * inside one: SQLite has a single connection). Rows without a file cost no media query.
+ */
+export async function presentStored(db: Kysely<DB>, dialect: Dialect, rows: readonly MessageRow[]): Promise<Message[]> {
+  const mediaIds = [...new Set(rows.flatMap((r) => (r.media_id ? [r.media_id] : [])))];
+  const files = mediaIds.length > 0 ? await lookupMedia(db, mediaIds) : new Map<string, { ref: MediaRef }>();
+  const refs = new Map([...files].map(([id, file]) => [id, file.ref]));
+  return presentMessages(rows, await messagesStore(db, dialect).reactionsFor(rows.map((r) => r.id)), refs);
 }

@@ -13,7 +13,7 @@ import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import type { MediaService } from '../media/service.js';
 import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './batches.js';
-import { presentMessage, presentMessages } from './present.js';
+import { presentMessage, presentMessages, presentStored } from './present.js';
 import { indexStep, type SearchIndexer, searchIndexer, startSearchWorker } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
 import { fromThread, type ThreadReceiptOutput, type ThreadSendOutput } from './thread-procedures.js';
@@ -152,17 +152,9 @@ export function messagesService({
     }
   }
 
-  /**
-   * Rows → messages with reactions and media, read through `trx` when inside one (SQLite has a
-   * single connection). Rows without a file cost no media query.
-   */
-  async function presentRows(rows: readonly MessageRow[], trx: Kysely<DB> = db): Promise<Message[]> {
-    const s = trx === db ? store : storeOf(trx);
-    const mediaIds = [...new Set(rows.flatMap((r) => (r.media_id ? [r.media_id] : [])))];
-    const files = mediaIds.length > 0 ? await media.lookup(mediaIds, trx) : new Map();
-    const refs = new Map([...files].map(([id, file]) => [id, file.ref]));
-    return presentMessages(rows, await s.reactionsFor(rows.map((r) => r.id)), refs);
-  }
+  /** Rows → messages with reactions and media, read through `trx` when inside one. */
+  const presentRows = (rows: readonly MessageRow[], trx: Kysely<DB> = db): Promise<Message[]> =>
+    presentStored(trx, dialect, rows);
 
   /** Commits sends in a transaction on the event loop's connection, with the inbox's hook. */
   async function commitOnLoop(trx: Kysely<DB>, items: SendItem[]) {

@@ -266,9 +266,9 @@ export class RealtimeSession implements HubConnection {
     let position = cursor;
     if (position !== null) {
       for (;;) {
-        const page = await this.#deps.sync.page(actor.userId, position);
+        const page = await this.#deps.sync.catchUpFrame(actor.userId, position);
         position = page.cursor;
-        this.#send({ type: 'changes', changes: page.changes, cursor: page.cursor, live: false, done: page.done });
+        this.#write(page.data);
         if (page.done) break;
       }
     }

@@ -11,14 +11,49 @@ export function syncStore(db: Kysely<DB>) {
     db.selectFrom('members').select('conversation_id').where('user_id', '=', userId).where('left_at', 'is', null);
 
   return {
-    /** Messages of the user's conversations; a customer's stream leaves staff notes out. */
+    /**
+     * Messages of the user's conversations; a customer's stream leaves staff notes out. Ordering
+     * the rows of several conversations by change id needs a sort of everything that matches, so
+     * the matching rows are first capped by a bound: the smallest, over the user's conversations,
+     * of each one's `limit`-th change id after `after` (each read from the conversation's index,
+     * stopping there). The first `limit` rows overall lie below it, and a page costs at most
+     * `limit` rows per conversation instead of the user's whole backlog.
+     */
     messages: (userId: string, after: number, limit: number) => {
+      const customer = isContactId(userId);
+      const bound = db
+        .selectFrom('members as mb')
+        .where('mb.user_id', '=', userId)
+        .where('mb.left_at', 'is', null)
+        .select((eb) => {
+          let nth = eb
+            .selectFrom('messages as n')
+            .select('n.change_id')
+            .whereRef('n.conversation_id', '=', 'mb.conversation_id')
+            .where('n.change_id', '>', after);
+          if (customer) nth = nth.where('n.type', '!=', 'note');
+          return eb.fn
+            .min(
+              nth
+                .orderBy('n.change_id')
+                .limit(1)
+                .offset(limit - 1),
+            )
+            .as('bound');
+        });
       let q = db
         .selectFrom('messages')
         .selectAll()
         .where('conversation_id', 'in', active(userId))
-        .where('change_id', '>', after);
-      if (isContactId(userId)) q = q.where('type', '!=', 'note');
+        .where('change_id', '>', after)
+        .where((eb) =>
+          eb(
+            'change_id',
+            '<=',
+            eb.fn.coalesce(eb.selectFrom(bound.as('b')).select('b.bound'), eb.lit(Number.MAX_SAFE_INTEGER)),
+          ),
+        );
+      if (customer) q = q.where('type', '!=', 'note');
       return q.orderBy('change_id').limit(limit).execute();
     },
 

@@ -114,6 +114,37 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     }
   });
 
+  it('S2: pages over several conversations with uneven backlogs cover every change once, in order', async () => {
+    const sync = syncService({ db: server.kurier.database.db, messages: server.kurier.messages });
+    const groups = [];
+    for (const name of ['Vertrieb', 'Technik']) {
+      groups.push((await anna.client.createConversation({ kind: 'group', name, memberIds: [ben.id] })).conversation.id);
+    }
+    const start = await sync.head();
+    // One busy chat, one quiet group and one in bursts: a page's bound comes from whichever
+    // conversation fills it first, and nothing of the others below it may be skipped.
+    for (let i = 0; i < 24; i++) {
+      await anna.client.send(chatId, `chat ${i}`);
+      if (i % 7 === 0) await anna.client.send(groups[0] as string, `quiet ${i}`);
+      if (i >= 10 && i < 16) await anna.client.send(groups[1] as string, `burst ${i}`);
+    }
+    const end = await sync.head();
+    const whole = await sync.page(ben.id, start, 1000);
+    const ids = (page: typeof whole) => page.changes.flatMap((c) => (c.kind === 'message' ? [c.message.changeId] : []));
+    expect(ids(whole)).toHaveLength(24 + 4 + 6);
+    for (const limit of [1, 2, 4, 5, 9, 33, 34]) {
+      const seen: number[] = [];
+      for (let after = start, done = false; !done; ) {
+        const page = await sync.page(ben.id, after, limit);
+        expect(page.changes.length).toBeLessThanOrEqual(limit);
+        seen.push(...ids(page));
+        ({ cursor: after, done } = page);
+      }
+      expect(seen).toEqual(ids(whole));
+    }
+    expect(whole.cursor).toBe(end);
+  });
+
   it('S3: every device of a user receives its own sends and read-state changes', async () => {
     const phone = await secondDevice(server, anna);
     const phoneMessages: Message[] = [];
