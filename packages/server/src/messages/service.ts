@@ -176,13 +176,12 @@ export function messagesService({
     // SQLite: sends and receipts commit as procedures on the SQLite thread, pipelined. Sends to
     // customer conversations follow in a transaction of their own (the fallback), where the
     // inbox service takes part.
+    const onThread = <T>(procedure: string, items: readonly unknown[]) =>
+      thread.run<T>(procedure, items, { sync: syncOnThread(items), pipelined: true });
     writer.registerOwn<SendItem, Message>(
       'send',
       async (items) => {
-        const { output, synced } = await thread.run<ThreadSendOutput>('send', items, {
-          sync: syncOnThread(items),
-          pipelined: true,
-        });
+        const { output, synced } = await onThread<ThreadSendOutput>('send', items);
         if (output.created.length > 0) searchIndex.touch();
         return {
           results: output.results.map((r) => (r === null ? null : fromThread(r))),
@@ -196,10 +195,7 @@ export function messagesService({
     writer.registerOwn<ReceiptItem, void>(
       'receipt',
       async (items) => {
-        const { output, synced } = await thread.run<ThreadReceiptOutput>('receipt', items, {
-          sync: syncOnThread(items),
-          pipelined: true,
-        });
+        const { output, synced } = await onThread<ThreadReceiptOutput>('receipt', items);
         return { results: output.results.map(fromThread), synced, publish: () => publishMembers(output.changed) };
       },
       { pipelined: true },
