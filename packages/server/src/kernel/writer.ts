@@ -54,10 +54,7 @@ type Handler =
 
 type BatchJob = { kind: 'batch'; key: string; item: unknown; settle: Settle };
 
-type Job =
-  | { kind: 'tx'; run: (trx: Kysely<DB>) => Promise<Committed<unknown>>; settle: Settle }
-  | { kind: 'own'; run: () => Promise<Committed<unknown>>; settle: Settle }
-  | BatchJob;
+type Job = { kind: 'tx'; run: (trx: Kysely<DB>) => Promise<Committed<unknown>>; settle: Settle } | BatchJob;
 
 /** A batch that must run before anything queued: a retry of one item, or deferred items. */
 interface FrontBatch {
@@ -71,6 +68,13 @@ interface Settle {
 }
 
 type OwnOutcome = { out: Awaited<ReturnType<OwnBatchHandler<unknown, unknown>>> } | { err: unknown };
+
+/** Runs an own handler on the jobs' items; its failure becomes a value, handled in order later. */
+const outcomeOf = (handler: Extract<Handler, { own: true }>, jobs: readonly BatchJob[]): Promise<OwnOutcome> =>
+  handler.run(jobs.map((j) => j.item)).then(
+    (out): OwnOutcome => ({ out }),
+    (err: unknown): OwnOutcome => ({ err }),
+  );
 
 /** Options of the writer. */
 export interface WriterOptions {
@@ -160,17 +164,6 @@ export class Writer {
   transact<TResult>(run: (trx: Kysely<DB>) => Promise<Committed<TResult>>): Promise<TResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ kind: 'tx', run, settle: { resolve: resolve as Settle['resolve'], reject } });
-      this.#kick();
-    });
-  }
-
-  /**
-   * Runs `run`, which commits on its own (a procedure on the SQLite thread), in the writer's
-   * order: serialized with every other write, durable before it resolves.
-   */
-  transactOwn<TResult>(run: () => Promise<Committed<TResult>>): Promise<TResult> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ kind: 'own', run, settle: { resolve: resolve as Settle['resolve'], reject } });
       this.#kick();
     });
   }
@@ -267,10 +260,7 @@ export class Writer {
   #handOver(handler: Extract<Handler, { own: true }>, jobs: BatchJob[]): void {
     this.#inFlight++;
     const started = performance.now();
-    const answer = handler.run(jobs.map((j) => j.item)).then(
-      (out): OwnOutcome => ({ out }),
-      (err: unknown): OwnOutcome => ({ err }),
-    );
+    const answer = outcomeOf(handler, jobs);
     this.#answers = this.#answers.then(async () => {
       const outcome = await answer;
       this.#inFlight--;
@@ -279,10 +269,10 @@ export class Writer {
     });
   }
 
-  async #runTx(job: Exclude<Job, { kind: 'batch' }>): Promise<void> {
+  async #runTx(job: Exclude<Job, BatchJob>): Promise<void> {
     let committed: Committed<unknown>;
     try {
-      committed = job.kind === 'own' ? await job.run() : await this.#db.transaction().execute(job.run);
+      committed = await this.#db.transaction().execute(job.run);
     } catch (err) {
       job.settle.reject(err);
       return;
@@ -299,18 +289,19 @@ export class Writer {
       return;
     }
     const started = performance.now();
-    const items = jobs.map((j) => j.item);
     if (handler.own) {
-      const outcome = await handler.run(items).then(
-        (out): OwnOutcome => ({ out }),
-        (err: unknown): OwnOutcome => ({ err }),
-      );
+      const outcome = await outcomeOf(handler, jobs);
       this.#guarded(jobs, () => this.#settleOwn({ jobs, handler, started }, outcome));
       return;
     }
     let out: Awaited<ReturnType<BatchHandler<unknown, unknown>>>;
     try {
-      out = await this.#db.transaction().execute((trx) => handler.run(trx, items));
+      out = await this.#db.transaction().execute((trx) =>
+        handler.run(
+          trx,
+          jobs.map((j) => j.item),
+        ),
+      );
     } catch (err) {
       this.#failed(jobs, handler, err);
       return;
@@ -339,13 +330,16 @@ export class Writer {
         results.push(r);
       } else deferred.push(job);
     });
-    this.#onBatch((jobs[0] as BatchJob).key, done.length, (performance.now() - started) / 1000);
-    if (typeof out.synced === 'number') {
-      // Every commit so far, this one included (its epoch is the next), is on disk already.
-      this.#durable = Math.max(this.#durable, this.#committed + 1);
-      this.#onSync(out.synced);
+    // A batch whose items were all deferred committed nothing: no epoch, nothing to announce.
+    if (done.length > 0) {
+      this.#onBatch((jobs[0] as BatchJob).key, done.length, (performance.now() - started) / 1000);
+      if (typeof out.synced === 'number') {
+        // Every commit so far, this one included (its epoch is the next), is on disk already.
+        this.#durable = Math.max(this.#durable, this.#committed + 1);
+        this.#onSync(out.synced);
+      }
+      this.#committedBatch(done, results, out.publish);
     }
-    this.#committedBatch(done, results, out.publish);
     if (deferred.length === 0) return;
     const fallback: Handler | undefined = handler.fallback && { own: false, run: handler.fallback };
     if (fallback) this.#front.push({ jobs: deferred, handler: fallback });

@@ -1,4 +1,4 @@
-import { type Change, LIMITS } from '@kurier/protocol';
+import { type Change, LIMITS, type ServerFrameOf } from '@kurier/protocol';
 import type { Kysely } from 'kysely';
 import { presentConversation, presentMember, presentPrefs } from '../conversations/present.js';
 import { currentChangeId } from '../db/change-clock.js';
@@ -78,11 +78,16 @@ export interface CatchUpFrame {
 }
 
 /** The frame of a catch-up page (`live: false`). */
-export const catchUpFrame = (page: SyncPage): CatchUpFrame => ({
-  data: JSON.stringify({ type: 'changes', changes: page.changes, cursor: page.cursor, live: false, done: page.done }),
-  cursor: page.cursor,
-  done: page.done,
-});
+export function catchUpFrame(page: SyncPage): CatchUpFrame {
+  const frame: ServerFrameOf<'changes'> = {
+    type: 'changes',
+    changes: page.changes,
+    cursor: page.cursor,
+    live: false,
+    done: page.done,
+  };
+  return { data: JSON.stringify(frame), cursor: page.cursor, done: page.done };
+}
 
 /**
  * Sync: a user's changes after a cursor, in change-id order, in pages. Edits, deletes and
