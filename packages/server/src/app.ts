@@ -162,7 +162,12 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
   });
   const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
-  const sync = syncService({ db, messages, thread: database.thread });
+  const syncPages = new Counter({
+    name: 'kurier_sync_pages_total',
+    help: 'Catch-up pages read for reconnecting clients',
+    registers: [registry],
+  });
+  const sync = syncService({ db, messages, thread: database.thread, onPage: () => syncPages.inc() });
   const hub = new Hub(bus);
   const isOnline = (userId: string) => hub.isOnline(userId);
   const onInboxError = (err: unknown) => app.log.error({ err }, 'inbox background work failed');

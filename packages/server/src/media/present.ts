@@ -17,6 +17,19 @@ export function presentMediaRef(row: MediaRow): MediaRef {
   };
 }
 
+/**
+ * SQLite: an SQL expression for `JSON.stringify(presentMediaRef(row))` of the media row that the
+ * column `mediaId` names (SQL null when there is none), so SQLite can serialize a page of
+ * messages without a JavaScript object per row. Byte-identical to the presenter above (test S6).
+ */
+export function mediaRefJsonSql(mediaId: string): string {
+  // A subquery's result loses SQLite's JSON subtype: json() gives it back, or it would be quoted.
+  return `json((select json_object(
+    'id', f.id, 'name', f.name, 'mime', f.mime, 'size', f.size, 'width', f.width, 'height', f.height,
+    'pageCount', f.page_count, 'hasThumbnail', json(iif(f.thumbnail_key is null, 'false', 'true'))
+  ) from media f where f.id = ${mediaId}))`;
+}
+
 /** Files by id, with what a message carries and who uploaded them; read through `db` (or a transaction). */
 export async function lookupMedia(
   db: Kysely<DB>,

@@ -112,7 +112,13 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
     reactionsFor: async (messageIds: readonly string[]) =>
       messageIds.length === 0
         ? []
-        : db.selectFrom('reactions').selectAll().where('message_id', 'in', messageIds).orderBy('created_at').execute(),
+        : db
+            .selectFrom('reactions')
+            .selectAll()
+            .where('message_id', 'in', messageIds)
+            // A total order: reactions in the same millisecond come out the same on every read.
+            .orderBy(['created_at', 'user_id', 'emoji'])
+            .execute(),
 
     addReaction: (row: ReactionRow) =>
       db

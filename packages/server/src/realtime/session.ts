@@ -15,7 +15,7 @@ import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
 import { KurierError, toKurierError } from '../kernel/errors.js';
 import type { MessagesService } from '../messages/service.js';
-import type { SyncService } from '../sync/service.js';
+import type { CatchUpFrame, SyncService } from '../sync/service.js';
 import { encodeFrame } from './encode.js';
 import type { Hub, HubConnection } from './hub.js';
 
@@ -108,6 +108,14 @@ export class RealtimeSession implements HubConnection {
       });
     }
     this.#socket.send(data);
+  }
+
+  /** Writes a frame; resolves once it has left the process (or the socket is gone). */
+  #writeFlushed(data: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#socket.readyState !== this.#socket.OPEN) resolve();
+      else this.#socket.send(data, () => resolve());
+    });
   }
 
   revoke(): void {
@@ -265,10 +273,18 @@ export class RealtimeSession implements HubConnection {
     if (state.kind === 'live') this.#state = { kind: 'syncing', actor, buffered: [] };
     let position = cursor;
     if (position !== null) {
+      // The next page is read while this one goes out; a page waits for the one before it to
+      // leave the process, so a client that reads slowly holds at most two pages here.
+      let next = this.#readAhead(actor, position);
+      let flushed: Promise<void> = Promise.resolve();
       for (;;) {
-        const page = await this.#deps.sync.catchUpFrame(actor.userId, position);
+        const page = await next;
+        // Gone meanwhile: the rest of the backlog waits for the next connection.
+        if (this.#state.kind === 'closed') return;
         position = page.cursor;
-        this.#write(page.data);
+        if (!page.done) next = this.#readAhead(actor, position);
+        await flushed;
+        flushed = this.#writeFlushed(page.data);
         if (page.done) break;
       }
     }
@@ -282,6 +298,16 @@ export class RealtimeSession implements HubConnection {
       }
     }
     this.#state = { kind: 'live', actor };
+  }
+
+  /**
+   * Starts reading a catch-up page before it is needed. Its failure surfaces where it is awaited;
+   * until then a handler keeps it from counting as unhandled (which would end the process).
+   */
+  #readAhead(actor: Actor, cursor: number): Promise<CatchUpFrame> {
+    const page = this.#deps.sync.catchUpFrame(actor.userId, cursor);
+    page.catch(() => {});
+    return page;
   }
 
   #clearHelloTimer(): void {

@@ -1,11 +1,14 @@
-import { type Change, LIMITS, type ServerFrameOf } from '@kurier/protocol';
+import { type Change, LIMITS } from '@kurier/protocol';
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { presentConversation, presentMember, presentPrefs } from '../conversations/present.js';
 import { currentChangeId } from '../db/change-clock.js';
 import type { DB } from '../db/schema.js';
 import type { SqliteThread } from '../db/sqlite-thread.js';
+import { isContactId } from '../kernel/ids.js';
 import type { MessagesService } from '../messages/service.js';
-import { syncStore } from './store.js';
+import { type PageSource, type SyncStore, storeSource } from './store.js';
+import { sqliteCatchUpSource } from './store-sqlite.js';
 
 /** One page of a user's change stream. */
 export interface SyncPage {
@@ -21,53 +24,77 @@ export interface PageQuery {
   limit: number;
 }
 
+/** The four streams of a page, cut where the page ends. */
+interface Streams<TMessage> {
+  msgs: TMessage[];
+  mems: Awaited<ReturnType<SyncStore['members']>>;
+  convs: Awaited<ReturnType<SyncStore['conversations']>>;
+  prefs: Awaited<ReturnType<SyncStore['prefs']>>;
+  /** The page's last change id when a stream has more than a page left; else the page is the rest. */
+  bound: number;
+}
+
 /**
- * One page of a user's changes after `after`, read through `db` (inside a transaction on the
- * SQLite thread, or the server's pool). Four streams are merged; when a stream has more than a
- * page, the page ends at that stream's last id so nothing from the other streams below it is
- * skipped.
+ * Reads the four streams and cuts them at the page's end. When a stream has more than a page,
+ * the page ends at that stream's last id so nothing from the other streams below it is skipped.
+ * Each is read with one row more than a page: a stream that has exactly a page left ends this
+ * page as done, instead of costing the client another round trip for an empty one.
  */
-export async function readPage(
-  db: Kysely<DB>,
-  present: MessagesService['present'],
-  { userId, after, limit }: PageQuery,
-): Promise<SyncPage> {
-  const store = syncStore(db);
-  // One row more than a page: a stream that has exactly a page left ends this page as done,
-  // instead of costing the client another round trip for an empty one.
+async function readStreams<TMessage extends { change_id: number }>(
+  source: PageSource<TMessage>,
+  limit: number,
+): Promise<Streams<TMessage>> {
   const [msgs, mems, convs, prefs] = await Promise.all([
-    store.messages(userId, after, limit + 1),
-    store.members(userId, after, limit + 1),
-    store.conversations(userId, after, limit + 1),
-    store.prefs(userId, after, limit + 1),
+    source.messages(limit + 1),
+    source.members(limit + 1),
+    source.conversations(limit + 1),
+    source.prefs(limit + 1),
   ]);
   let bound = Number.POSITIVE_INFINITY;
   for (const rows of [msgs, mems, convs, prefs]) {
     const last = rows[limit - 1];
     if (rows.length > limit && last) bound = Math.min(bound, last.change_id);
   }
-  const presented = await present(msgs.filter((m) => m.change_id <= bound));
-  const entries: { id: number; change: Change }[] = [
+  const below = <T extends { change_id: number }>(rows: T[]) => rows.filter((r) => r.change_id <= bound);
+  return { msgs: below(msgs), mems: below(mems), convs: below(convs), prefs: below(prefs), bound };
+}
+
+/** The changes of a page that are not messages, with their change ids. */
+function otherChanges({ mems, convs, prefs }: Streams<unknown>): { id: number; change: Change }[] {
+  return [
+    ...mems.map((m) => ({ id: m.change_id, change: { kind: 'member' as const, member: presentMember(m) } })),
+    ...convs.map((c) => ({
+      id: c.change_id,
+      change: { kind: 'conversation' as const, conversation: presentConversation(c) },
+    })),
+    ...prefs.map((p) => ({
+      id: p.change_id,
+      change: { kind: 'prefs' as const, prefs: presentPrefs(p.conversation_id, p) },
+    })),
+  ];
+}
+
+/** Where a page leaves the cursor: at its bound, or when it is the rest, at its last change. */
+const cursorOf = (bound: number, after: number, lastId: number | undefined) =>
+  bound === Number.POSITIVE_INFINITY ? Math.max(after, lastId ?? after) : bound;
+
+/** One page of a user's changes after `after`, read through `db`, as objects. */
+export async function readPage(
+  db: Kysely<DB>,
+  present: MessagesService['present'],
+  query: PageQuery,
+): Promise<SyncPage> {
+  const streams = await readStreams(storeSource(db, query), query.limit);
+  const presented = await present(streams.msgs);
+  const entries = [
     ...presented.map((message) => ({ id: message.changeId, change: { kind: 'message' as const, message } })),
-    ...mems
-      .filter((m) => m.change_id <= bound)
-      .map((m) => ({ id: m.change_id, change: { kind: 'member' as const, member: presentMember(m) } })),
-    ...convs
-      .filter((c) => c.change_id <= bound)
-      .map((c) => ({
-        id: c.change_id,
-        change: { kind: 'conversation' as const, conversation: presentConversation(c) },
-      })),
-    ...prefs
-      .filter((p) => p.change_id <= bound)
-      .map((p) => ({
-        id: p.change_id,
-        change: { kind: 'prefs' as const, prefs: presentPrefs(p.conversation_id, p) },
-      })),
+    ...otherChanges(streams),
   ].sort((a, b) => a.id - b.id);
-  const done = bound === Number.POSITIVE_INFINITY;
-  const cursor = done ? Math.max(after, entries.at(-1)?.id ?? after) : bound;
-  return { changes: entries.map((e) => e.change), cursor, done };
+  return {
+    changes: entries.map((e) => e.change),
+    cursor: cursorOf(streams.bound, query.after, entries.at(-1)?.id),
+    done: streams.bound === Number.POSITIVE_INFINITY,
+  };
 }
 
 /** A catch-up page as the `changes` frame a connection sends, already serialized. */
@@ -77,16 +104,40 @@ export interface CatchUpFrame {
   done: boolean;
 }
 
-/** The frame of a catch-up page (`live: false`). */
+/** The `changes` frame of a catch-up page (`live: false`), around changes already serialized. */
+function changesFrame(changes: readonly string[], cursor: number, done: boolean): CatchUpFrame {
+  const data = `{"type":"changes","changes":[${changes.join(',')}],"cursor":${cursor},"live":false,"done":${done}}`;
+  return { data, cursor, done };
+}
+
+/** The frame of a page read as objects: what `JSON.stringify` of the frame gives. */
 export function catchUpFrame(page: SyncPage): CatchUpFrame {
-  const frame: ServerFrameOf<'changes'> = {
-    type: 'changes',
-    changes: page.changes,
-    cursor: page.cursor,
-    live: false,
-    done: page.done,
-  };
-  return { data: JSON.stringify(frame), cursor: page.cursor, done: page.done };
+  return changesFrame(
+    page.changes.map((c) => JSON.stringify(c)),
+    page.cursor,
+    page.done,
+  );
+}
+
+/**
+ * SQLite (on its thread): the frame of one page read with fixed statements, every message
+ * serialized by SQLite itself. The same bytes as `catchUpFrame(readPage(…))` (test S6).
+ */
+export async function readFrameSqlite(
+  sqlite: Pick<SQLite.Database, 'prepare'>,
+  query: PageQuery,
+): Promise<CatchUpFrame> {
+  const source = sqliteCatchUpSource(sqlite, { ...query, customer: isContactId(query.userId) });
+  const streams = await readStreams(source, query.limit);
+  const entries = [
+    ...streams.msgs.map((m) => ({ id: m.change_id, json: `{"kind":"message","message":${m.json}}` })),
+    ...otherChanges(streams).map((e) => ({ id: e.id, json: JSON.stringify(e.change) })),
+  ].sort((a, b) => a.id - b.id);
+  return changesFrame(
+    entries.map((e) => e.json),
+    cursorOf(streams.bound, query.after, entries.at(-1)?.id),
+    streams.bound === Number.POSITIVE_INFINITY,
+  );
 }
 
 /**
@@ -97,11 +148,14 @@ export function syncService({
   db,
   messages,
   thread = null,
+  onPage = () => {},
 }: {
   db: Kysely<DB>;
   messages: MessagesService;
   /** SQLite's thread: catch-up pages are read, presented and serialized there in one procedure. */
   thread?: SqliteThread | null;
+  /** Observes each catch-up page read (for /metrics). */
+  onPage?: () => void;
 }) {
   return {
     head: () => currentChangeId(db),
@@ -116,8 +170,10 @@ export function syncService({
      * the text (offline delivery and reconnect storms are made of these).
      */
     async catchUpFrame(userId: string, after: number, limit: number = LIMITS.syncPage): Promise<CatchUpFrame> {
-      if (thread) return (await thread.run<CatchUpFrame>('catchUpFrame', { userId, after, limit })).output;
-      return catchUpFrame(await readPage(db, messages.present, { userId, after, limit }));
+      const query = { userId, after, limit };
+      onPage();
+      if (thread) return (await thread.run<CatchUpFrame>('catchUpFrame', query)).output;
+      return catchUpFrame(await readPage(db, messages.present, query));
     },
   };
 }

@@ -90,3 +90,27 @@ export function syncStore(db: Kysely<DB>) {
         .execute(),
   };
 }
+
+/** The sync store contract. */
+export type SyncStore = ReturnType<typeof syncStore>;
+
+/** Where a page's four streams come from: each at most `limit` rows after the cursor, in change-id order. */
+export interface PageSource<TMessage extends { change_id: number }> {
+  messages(limit: number): TMessage[] | Promise<TMessage[]>;
+  members(limit: number): Awaited<ReturnType<SyncStore['members']>> | ReturnType<SyncStore['members']>;
+  conversations(
+    limit: number,
+  ): Awaited<ReturnType<SyncStore['conversations']>> | ReturnType<SyncStore['conversations']>;
+  prefs(limit: number): Awaited<ReturnType<SyncStore['prefs']>> | ReturnType<SyncStore['prefs']>;
+}
+
+/** The streams of one user after `after`, through Kysely (any database). */
+export function storeSource(db: Kysely<DB>, { userId, after }: { userId: string; after: number }) {
+  const store = syncStore(db);
+  return {
+    messages: (limit: number) => store.messages(userId, after, limit),
+    members: (limit: number) => store.members(userId, after, limit),
+    conversations: (limit: number) => store.conversations(userId, after, limit),
+    prefs: (limit: number) => store.prefs(userId, after, limit),
+  } satisfies PageSource<{ change_id: number }>;
+}

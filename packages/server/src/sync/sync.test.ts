@@ -2,8 +2,9 @@ import type { Member, Message } from '@kurier/protocol';
 import { MemoryStorage } from '@kurier/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directChat, newClient, rawSocket, secondDevice, type TestUser, until } from '../../../../test/factories.js';
+import { noisePng } from '../../../../test/files.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
-import { syncService } from './service.js';
+import { catchUpFrame, syncService } from './service.js';
 
 describe.each(DIALECTS)('sync on %s', (dialect) => {
   let server: TestServer;
@@ -84,7 +85,11 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   });
 
   it('S2: pages of any size cover every change once, in order, and the last full page says done', async () => {
-    const sync = syncService({ db: server.kurier.database.db, messages: server.kurier.messages });
+    const sync = syncService({
+      db: server.kurier.database.db,
+      messages: server.kurier.messages,
+      thread: server.kurier.database.thread,
+    });
     const start = await sync.head();
     for (let i = 0; i < 10; i++) {
       await anna.client.send(chatId, `page ${i}`);
@@ -115,7 +120,11 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   });
 
   it('S2: pages over several conversations with uneven backlogs cover every change once, in order', async () => {
-    const sync = syncService({ db: server.kurier.database.db, messages: server.kurier.messages });
+    const sync = syncService({
+      db: server.kurier.database.db,
+      messages: server.kurier.messages,
+      thread: server.kurier.database.thread,
+    });
     const groups = [];
     for (const name of ['Vertrieb', 'Technik']) {
       groups.push((await anna.client.createConversation({ kind: 'group', name, memberIds: [ben.id] })).conversation.id);
@@ -137,12 +146,116 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
       for (let after = start, done = false; !done; ) {
         const page = await sync.page(ben.id, after, limit);
         expect(page.changes.length).toBeLessThanOrEqual(limit);
+        // S6: the SQLite thread's own reading of the same page (fixed statements) agrees byte for byte.
+        expect((await sync.catchUpFrame(ben.id, after, limit)).data).toBe(catchUpFrame(page).data);
         seen.push(...ids(page));
         ({ cursor: after, done } = page);
       }
       expect(seen).toEqual(ids(whole));
     }
     expect(whole.cursor).toBe(end);
+  });
+
+  it('S6: a catch-up frame carries every kind of message byte for byte as its presenter does', async () => {
+    const sync = syncService({
+      db: server.kurier.database.db,
+      messages: server.kurier.messages,
+      thread: server.kurier.database.thread,
+    });
+    const start = await sync.head();
+    // What JSON must escape, and what it must not: quotes, backslashes, controls, NUL, U+2028, emoji.
+    const nasty = 'Grüße "Ben" \\ C:\\temp\n\ttab \u0001 \u2028 \u007f 😀 </script>';
+    const plain = await anna.client.send(chatId, nasty);
+    const reply = await anna.client.send(chatId, 'an answer', { replyToId: plain.id });
+    const edited = await anna.client.send(chatId, 'before the edit');
+    await anna.client.edit(edited.id, 'after the edit');
+    // Reactions of two people with two emoji, grouped by emoji in order of the first reaction.
+    const liked = await anna.client.send(chatId, 'react to this');
+    await anna.client.react(liked.id, '👍');
+    await anna.client.react(liked.id, '❤️');
+    await anna.client.react(liked.id, 'ok "quoted"');
+    await anna.client.react(liked.id, 'ok "quoted"', true);
+    const deleted = await anna.client.send(chatId, 'gone soon');
+    await anna.client.react(deleted.id, '👍');
+    await anna.client.delete(deleted.id);
+    const image = await anna.client.upload(await noisePng(64, 48), 'bild "1".png');
+    await anna.client.send(chatId, 'a caption', { mediaId: image.id });
+    const bare = await anna.client.upload(new TextEncoder().encode('just text'), 'notiz.txt');
+    await anna.client.send(chatId, '', { mediaId: bare.id });
+    // System messages: a group created, renamed with characters JSON escapes, a member removed.
+    const group = await anna.client.createConversation({ kind: 'group', name: 'Team', memberIds: [ben.id] });
+    await anna.client.rename(group.conversation.id, 'Team "Süd" \\ 2026');
+    await anna.client.send(group.conversation.id, 'in the group');
+    await anna.client.markRead(chatId, plain.seq);
+
+    for (const limit of [500, 4, 1]) {
+      for (let after = start, done = false; !done; ) {
+        const frame = await sync.catchUpFrame(ben.id, after, limit);
+        const expected = catchUpFrame(await sync.page(ben.id, after, limit));
+        expect(frame.data).toBe(expected.data);
+        expect(frame).toEqual(expected);
+        ({ cursor: after, done } = frame);
+      }
+    }
+    const whole = JSON.parse((await sync.catchUpFrame(ben.id, start, 500)).data) as {
+      changes: { kind: string; message?: Message }[];
+    };
+    const sent = whole.changes.flatMap((c) => (c.message ? [c.message] : []));
+    expect(sent.map((m) => m.type)).toEqual(expect.arrayContaining(['text', 'file', 'system']));
+    expect(sent.find((m) => m.id === plain.id)?.text).toBe(nasty);
+    expect(sent.find((m) => m.id === reply.id)?.replyToId).toBe(plain.id);
+    expect(sent.find((m) => m.id === liked.id)?.reactions).toEqual([
+      { emoji: '👍', userIds: [anna.id] },
+      { emoji: '❤️', userIds: [anna.id] },
+    ]);
+    expect(sent.find((m) => m.id === deleted.id)).toMatchObject({ text: null, reactions: [], media: null });
+    expect(sent.find((m) => m.media?.id === image.id)?.media).toEqual(image);
+    // The same messages as history gives them (and history as live frames and acks do).
+    const history = await ben.client.history(chatId);
+    for (const m of history.messages) expect(sent.find((s) => s.id === m.id)).toEqual(m);
+  });
+
+  it('S7: a client that stops reading holds back the catch-up instead of the server buffering it all', {
+    timeout: 60_000,
+  }, async () => {
+    const start = (await rawSocket(server, ben.token, 0)).ws;
+    start.close();
+    const cursor = await syncService({ db: server.kurier.database.db, messages: server.kurier.messages }).head();
+    // 4,000 messages of 4,000 characters: 8 pages of ~2.2 MB, far more than the sockets buffer.
+    // Sent through the service: over Anna's socket the per-connection frame limit would pace it.
+    const text = 'x'.repeat(4000);
+    const actor = await server.kurier.accounts.authenticate(anna.token);
+    await Promise.all(
+      Array.from({ length: 4000 }, (_, i) =>
+        server.kurier.messages.send(actor, { conversationId: chatId, clientMsgId: `s7-${i}`, text }),
+      ),
+    );
+    const pagesRead = async () =>
+      Number(/^kurier_sync_pages_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+    const before = await pagesRead();
+    const socket = await rawSocket(server);
+    // Without a token the raw socket says no hello: stop reading, then ask for the catch-up.
+    (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    socket.send({ type: 'hello', protocolVersion: 1, token: ben.token, cursor });
+    let read = await pagesRead();
+    for (let stable = 0; stable < 5; await new Promise((r) => setTimeout(r, 100))) {
+      const now = await pagesRead();
+      stable = now === read ? stable + 1 : 0;
+      read = now;
+    }
+    // What the kernel's socket buffers hold, one page waiting to leave and one read ahead.
+    expect(read - before).toBeGreaterThan(0);
+    expect(read - before).toBeLessThan(7);
+    (socket.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    const received = () =>
+      socket.frames.reduce(
+        (n, f) =>
+          n + (f.type === 'changes' ? (f.changes as { kind: string }[]).filter((c) => c.kind === 'message').length : 0),
+        0,
+      );
+    await until(() => received() === 4000, `all 4,000 after resuming (got ${received()})`, 30_000);
+    expect((await pagesRead()) - before).toBe(8);
+    socket.ws.close();
   });
 
   it('S3: every device of a user receives its own sends and read-state changes', async () => {
