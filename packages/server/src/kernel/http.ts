@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHa
 import type { z } from 'zod';
 import { type Actor, bearerToken } from './auth.js';
 import { errorBody, KurierError, toKurierError } from './errors.js';
+import { containsNul, NUL_MESSAGE } from './input.js';
 
 /** Validates a value against a protocol schema; throws VALIDATION_FAILED with the issues. */
 export function parse<TSchema extends z.ZodType>(schema: TSchema, value: unknown): z.output<TSchema> {
@@ -68,6 +69,13 @@ export function installHttpKernel(
     const err = fromFastify(error);
     if (err.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
     void reply.status(err.status).send(errorBody(err));
+  });
+
+  // Before any route sees them: a body, query or path with a NUL is refused (kernel/input.ts).
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new KurierError('VALIDATION_FAILED', { message: NUL_MESSAGE });
+    }
   });
 
   app.setNotFoundHandler((_request, reply) => {

@@ -197,6 +197,30 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     });
   });
 
+  it('E10: text with a NUL character is refused with VALIDATION_FAILED everywhere and stores nothing', async () => {
+    // PostgreSQL cannot store U+0000; this once failed as INTERNAL, and the SDK retried for ever.
+    const socket = await rawSocket(server, anna.token);
+    socket.send({ type: 'send', id: 'nul', conversationId: chatId, clientMsgId: 'nul-1', text: 'a\u0000b' });
+    expect(await socket.next('error')).toMatchObject({ code: 'VALIDATION_FAILED', id: 'nul' });
+    // Only a real NUL counts: an escaped backslash before "u0000" is ordinary text.
+    socket.send({ type: 'send', id: 'ok', conversationId: chatId, clientMsgId: 'nul-2', text: 'C:\\u0000' });
+    expect(await socket.next('ack')).toMatchObject({ id: 'ok', message: { text: 'C:\\u0000' } });
+    const refused = { code: 'VALIDATION_FAILED', status: 400 };
+    await expect(
+      anna.client.request('POST', `/api/v1/conversations/${chatId}/messages`, { clientMsgId: 'nul-3', text: '\u0000' }),
+    ).rejects.toMatchObject(refused);
+    await expect(anna.client.rename(chatId, 'Team\u0000')).rejects.toMatchObject(refused);
+    await expect(anna.client.request('GET', '/api/v1/search?q=a%00b')).rejects.toMatchObject(refused);
+    await expect(anna.client.request('PATCH', '/api/v1/me', { displayName: 'Anna\u0000' })).rejects.toMatchObject(
+      refused,
+    );
+    const texts = await server.kurier.database.db.selectFrom('messages').select('text').execute();
+    expect(texts.map((t) => t.text)).toEqual(['C:\\u0000']);
+    // The connection and the process carry on.
+    expect(await anna.client.send(chatId, 'still here')).toMatchObject({ text: 'still here' });
+    socket.ws.close();
+  });
+
   it('E1: nobody reads or writes a conversation they are not a member of', async () => {
     const carl = await createUser(server, anna, 'carl');
     await carl.client.connect();

@@ -14,6 +14,7 @@ import type { ConversationsService } from '../conversations/service.js';
 import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
 import { KurierError, toKurierError } from '../kernel/errors.js';
+import { containsNul, NUL_MESSAGE } from '../kernel/input.js';
 import type { MessagesService } from '../messages/service.js';
 import type { CatchUpFrame, SyncService } from '../sync/service.js';
 import { encodeFrame } from './encode.js';
@@ -339,13 +340,18 @@ function decodeFrame(data: Buffer, isBinary: boolean): Decoded {
   if (data.length > LIMITS.frameBytes) return { ok: false, code: 'FRAME_TOO_LARGE', id: null };
   if (isBinary) return { ok: false, code: 'BAD_REQUEST', id: null, message: 'Frames are JSON text.' };
   let raw: unknown;
+  const text = data.toString('utf8');
   try {
-    raw = JSON.parse(data.toString('utf8'));
+    raw = JSON.parse(text);
   } catch {
     return { ok: false, code: 'MALFORMED_JSON', id: null };
   }
   const rawId = (raw as { id?: unknown } | null)?.id;
   const id = typeof rawId === 'string' && rawId.length <= 64 ? rawId : null;
+  // JSON can only carry a NUL escaped: the frame's text tells cheaply whether to look closer.
+  if (text.includes('\\u0000') && containsNul(raw)) {
+    return { ok: false, code: 'VALIDATION_FAILED', id, message: NUL_MESSAGE };
+  }
   const parsed = ClientFrame.safeParse(raw);
   if (parsed.success) return { ok: true, frame: parsed.data };
   const type = (raw as { type?: unknown } | null)?.type;
