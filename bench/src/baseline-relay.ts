@@ -1,5 +1,10 @@
 // The baseline: a minimal relay on plain `ws` with the same frame shapes as Kurier and no
 // storage, validation or auth beyond a token lookup — the physical limit of this stack here.
+// With KURIER_RELAY_DURABLE=1 (`durable-ws`) it also appends every message to a log and acks
+// and delivers it only after an fdatasync that covers it, with group commit (one fsync at a
+// time, the messages that arrive meanwhile share the next): what durability alone costs here.
+import { fdatasync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ChildMessage, Provisioned, ProvisionRequest } from './protocol.js';
 
@@ -11,6 +16,41 @@ const sockets = new Map<number, Set<WebSocket>>();
 const seqs = new Map<string, number>();
 let users = 0;
 let conversations = 0;
+
+const durable = process.env.KURIER_RELAY_DURABLE === '1';
+const log = durable ? openSync(join(process.env.KURIER_DATA_DIR ?? '.', 'relay.log'), 'a') : -1;
+let lines: string[] = [];
+let waiting: (() => void)[] = [];
+let syncing = false;
+let kicked = false;
+
+/** Writes what waits and fdatasyncs it; delivers once it is on disk, then the next batch. */
+function commit(): void {
+  kicked = false;
+  if (syncing || waiting.length === 0) return;
+  syncing = true;
+  const batch = waiting;
+  waiting = [];
+  writeSync(log, `${lines.join('\n')}\n`);
+  lines = [];
+  fdatasync(log, () => {
+    syncing = false;
+    for (const deliver of batch) deliver();
+    commit();
+  });
+}
+
+/** Delivers at once, or (durable) after the line is on disk. */
+function deliverWhenDurable(line: string, deliver: () => void): void {
+  if (!durable) return deliver();
+  lines.push(line);
+  waiting.push(deliver);
+  if (!kicked) {
+    kicked = true;
+    // As Kurier's writer does: every frame of this I/O turn joins the batch.
+    setImmediate(commit);
+  }
+}
 
 wss.on('listening', () => {
   const address = wss.address();
@@ -52,15 +92,12 @@ wss.on('connection', (ws) => {
         type: 'text',
         text: frame.text,
       };
-      ws.send(JSON.stringify({ type: 'ack', id: frame.id, message }));
-      const out = JSON.stringify({
-        type: 'changes',
-        changes: [{ kind: 'message', message }],
-        cursor: seq,
-        live: true,
-        done: true,
+      const json = JSON.stringify(message);
+      deliverWhenDurable(json, () => {
+        ws.send(`{"type":"ack","id":${JSON.stringify(frame.id)},"message":${json}}`);
+        const out = `{"type":"changes","changes":[{"kind":"message","message":${json}}],"cursor":${seq},"live":true,"done":true}`;
+        for (const m of members.get(conversationId) ?? []) for (const s of sockets.get(m) ?? []) s.send(out);
       });
-      for (const m of members.get(conversationId) ?? []) for (const s of sockets.get(m) ?? []) s.send(out);
     }
   });
   ws.on('close', () => sockets.get(user)?.delete(ws));

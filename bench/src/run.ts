@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick]`: every scenario against Kurier and the plain-ws baseline, each in
-// a fresh server process, one JSON line per scenario, all of them in bench/results/latest.json.
+// `npm run bench [-- --quick]`: every scenario against Kurier and the plain-ws baseline (the 1:1
+// scenarios also against that relay made durable: an fdatasync'd log before each ack), each in a
+// fresh server process, one JSON line per scenario, all of them in bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,11 @@ interface Scenario {
   ratio: (k: Metrics, b: Metrics) => number;
   target: string;
   met: (k: Metrics, ratio: number) => boolean;
+  /**
+   * Also measured against the relay that acks only after an fdatasync'd log write: the floor of
+   * any durable server here, reported as `durableBaseline` and `ratioToDurable`.
+   */
+  durableFloor?: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -30,6 +36,7 @@ const SCENARIOS: Scenario[] = [
     ratio: (k, b) => (k.messagesPerSecond ?? 0) / (b.messagesPerSecond ?? 1),
     target: 'durable 1:1 messages/s >= 50% of plain ws',
     met: (_k, r) => r >= 0.5,
+    durableFloor: true,
   },
   {
     name: 'relay-latency',
@@ -37,6 +44,7 @@ const SCENARIOS: Scenario[] = [
     ratio: (k, b) => (k.p99Ms ?? 0) / (b.p99Ms ?? 1),
     target: 'p99 <= 3 ms at 5,000 msg/s offered',
     met: (k) => (k.p99Ms ?? Number.POSITIVE_INFINITY) <= 3,
+    durableFloor: true,
   },
   {
     name: 'group-fanout',
@@ -61,6 +69,8 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
 async function measure(kind: TargetKind, scenario: Scenario, opts: Options): Promise<Metrics> {
   const target = await Target.start(kind);
   try {
@@ -77,12 +87,14 @@ for (const scenario of SCENARIOS) {
   if (only && !only.split(',').includes(scenario.name)) continue;
   const kurier = await measure('kurier', scenario, opts);
   const baseline = await measure('baseline', scenario, opts);
-  const ratio = Math.round(scenario.ratio(kurier, baseline) * 1000) / 1000;
+  const ratio = round3(scenario.ratio(kurier, baseline));
+  const durableBaseline = scenario.durableFloor ? await measure('durable-baseline', scenario, opts) : null;
   const line = {
     scenario: scenario.name,
     kurier,
     baseline,
     ratio,
+    ...(durableBaseline ? { durableBaseline, ratioToDurable: round3(scenario.ratio(kurier, durableBaseline)) } : {}),
     target: scenario.target,
     met: scenario.met(kurier, ratio),
   };

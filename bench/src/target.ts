@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildMessage, Provisioned, ProvisionRequest } from './protocol.js';
 
-/** Which server a scenario runs against. */
-export type TargetKind = 'kurier' | 'baseline';
+/**
+ * Which server a scenario runs against: Kurier, the plain-ws relay, or that relay acknowledging
+ * only after an fdatasync'd log write (`bench/src/baseline-relay.ts`).
+ */
+export type TargetKind = 'kurier' | 'baseline' | 'durable-baseline';
 
 /** A server under test in its own process. */
 export class Target {
@@ -37,7 +40,11 @@ export class Target {
     this.#child = fork(entry, [], {
       execArgv: ['--expose-gc', ...profile, ...perf, '--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, KURIER_DATA_DIR: this.#dataDir },
+      env: {
+        ...process.env,
+        KURIER_DATA_DIR: this.#dataDir,
+        ...(this.kind === 'durable-baseline' ? { KURIER_RELAY_DURABLE: '1' } : {}),
+      },
     });
     const ready = await this.#next();
     if (ready.type !== 'ready') throw new Error(`${this.kind} did not start`);

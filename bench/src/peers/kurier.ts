@@ -2,10 +2,18 @@ import { BenchClient, countMessages, isAck } from '../client.js';
 import { Target, type TargetKind } from '../target.js';
 import { cpuOf, type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld } from './system.js';
 
+const NAMES: Record<TargetKind, string> = { kurier: 'kurier', baseline: 'plain-ws', 'durable-baseline': 'durable-ws' };
+const DESCRIPTIONS: Record<TargetKind, string> = {
+  kurier: 'Kurier, SQLite WAL, ack and delivery after an fsync’d group commit, session tokens, WebSocket',
+  baseline: 'minimal relay on plain `ws`: token lookup, no validation, no storage',
+  'durable-baseline':
+    'the plain-ws relay plus an append-only log, ack and delivery after its fdatasync (group commit): durability alone',
+};
+
 /**
- * Kurier (durable: acknowledged and delivered only after an fsync'd group commit, SQLite WAL) or
- * the plain-ws relay (no storage), each in its own process as in `npm run bench`. Both speak
- * Kurier's protocol, so one thin client drives them.
+ * Kurier (durable: acknowledged and delivered only after an fsync'd group commit, SQLite WAL),
+ * the plain-ws relay (no storage) or the durable relay, each in its own process as in
+ * `npm run bench`. All speak Kurier's protocol, so one thin client drives them.
  */
 export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
   // With `running`, the caller owns the server (`npm run bench`): start and stop leave it alone.
@@ -15,11 +23,8 @@ export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
     return target;
   };
   return {
-    name: kind === 'kurier' ? 'kurier' : 'plain-ws',
-    description:
-      kind === 'kurier'
-        ? 'Kurier, SQLite WAL, ack and delivery after an fsync’d group commit, session tokens, WebSocket'
-        : 'minimal relay on plain `ws`: token lookup, no validation, no storage',
+    name: NAMES[kind],
+    description: DESCRIPTIONS[kind],
     storesOffline: kind === 'kurier',
     async start() {
       if (!running) target = await Target.start(kind);

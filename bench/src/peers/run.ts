@@ -57,6 +57,7 @@ const systems: PeerSystem[] = [
   mosquittoSystem(0),
   ejabberdSystem(),
   kurierSystem('baseline'),
+  kurierSystem('durable-baseline'),
 ].filter((s) => !arg('systems') || arg('systems')?.includes(s.name));
 
 if (process.argv.includes('--smoke')) {
