@@ -37,8 +37,11 @@ export class Target {
     // KURIER_BENCH_PERF=1 names JIT frames for Linux `perf record` (/tmp/perf-<pid>.map). On this
     // VM `--cpu-prof` books time spent waiting in syscalls as CPU; perf counts real CPU per thread.
     const perf = process.env.KURIER_BENCH_PERF === '1' ? ['--perf-basic-prof'] : [];
+    // KURIER_BENCH_NODE_FLAGS="--trace-gc-nvp --max-semi-space-size=64": Node and V8 flags for
+    // every server under test (garbage collection was studied this way, docs/benchmarks.md).
+    const flags = (process.env.KURIER_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     this.#child = fork(entry, [], {
-      execArgv: ['--expose-gc', ...profile, ...perf, '--import', 'tsx'],
+      execArgv: ['--expose-gc', ...flags, ...profile, ...perf, '--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
         ...process.env,

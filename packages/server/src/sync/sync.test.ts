@@ -20,6 +20,14 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     ben.client.close();
   });
 
+  /** The server's sync service as the app builds it (on SQLite, with its thread). */
+  const serverSync = () =>
+    syncService({
+      db: server.kurier.database.db,
+      messages: server.kurier.messages,
+      thread: server.kurier.database.thread,
+    });
+
   afterEach(async () => {
     anna?.client.close();
     ben?.client.close();
@@ -85,11 +93,7 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   });
 
   it('S2: pages of any size cover every change once, in order, and the last full page says done', async () => {
-    const sync = syncService({
-      db: server.kurier.database.db,
-      messages: server.kurier.messages,
-      thread: server.kurier.database.thread,
-    });
+    const sync = serverSync();
     const start = await sync.head();
     for (let i = 0; i < 10; i++) {
       await anna.client.send(chatId, `page ${i}`);
@@ -120,11 +124,7 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   });
 
   it('S2: pages over several conversations with uneven backlogs cover every change once, in order', async () => {
-    const sync = syncService({
-      db: server.kurier.database.db,
-      messages: server.kurier.messages,
-      thread: server.kurier.database.thread,
-    });
+    const sync = serverSync();
     const groups = [];
     for (const name of ['Vertrieb', 'Technik']) {
       groups.push((await anna.client.createConversation({ kind: 'group', name, memberIds: [ben.id] })).conversation.id);
@@ -157,13 +157,9 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   });
 
   it('S6: a catch-up frame carries every kind of message byte for byte as its presenter does', async () => {
-    const sync = syncService({
-      db: server.kurier.database.db,
-      messages: server.kurier.messages,
-      thread: server.kurier.database.thread,
-    });
+    const sync = serverSync();
     const start = await sync.head();
-    // What JSON must escape, and what it must not: quotes, backslashes, controls, NUL, U+2028, emoji.
+    // What JSON must escape, and what it must not: quotes, backslashes, controls, U+2028, emoji.
     const nasty = 'Grüße "Ben" \\ C:\\temp\n\ttab \u0001 \u2028 \u007f 😀 </script>';
     const plain = await anna.client.send(chatId, nasty);
     const reply = await anna.client.send(chatId, 'an answer', { replyToId: plain.id });
@@ -220,7 +216,7 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   }, async () => {
     const start = (await rawSocket(server, ben.token, 0)).ws;
     start.close();
-    const cursor = await syncService({ db: server.kurier.database.db, messages: server.kurier.messages }).head();
+    const cursor = await serverSync().head();
     // 4,000 messages of 4,000 characters: 8 pages of ~2.2 MB, far more than the sockets buffer.
     // Sent through the service: over Anna's socket the per-connection frame limit would pace it.
     const text = 'x'.repeat(4000);
