@@ -42,7 +42,10 @@ function commit(): void {
 
 /** Delivers at once, or (durable) after the line is on disk. */
 function deliverWhenDurable(line: string, deliver: () => void): void {
-  if (!durable) return deliver();
+  if (!durable) {
+    deliver();
+    return;
+  }
   lines.push(line);
   waiting.push(deliver);
   if (!kicked) {

@@ -117,7 +117,9 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
             .selectAll()
             .where('message_id', 'in', messageIds)
             // A total order: reactions in the same millisecond come out the same on every read.
-            .orderBy(['created_at', 'user_id', 'emoji'])
+            .orderBy('created_at')
+            .orderBy('user_id')
+            .orderBy('emoji')
             .execute(),
 
     addReaction: (row: ReactionRow) =>
