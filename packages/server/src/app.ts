@@ -134,6 +134,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
   });
   const accounts = accountsService({
     db,
+    reads: database.reads,
     bus,
     sessionTtlMs: config.sessionTtlMs,
     failedLoginsPerMinute: config.loginRatePerMinute,
@@ -167,7 +168,13 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     help: 'Catch-up pages read for reconnecting clients',
     registers: [registry],
   });
-  const sync = syncService({ db, messages, thread: database.thread, onPage: () => syncPages.inc() });
+  const sync = syncService({
+    db,
+    reads: database.reads,
+    messages,
+    thread: database.thread,
+    onPage: () => syncPages.inc(),
+  });
   const hub = new Hub(bus);
   const isOnline = (userId: string) => hub.isOnline(userId);
   const onInboxError = (err: unknown) => app.log.error({ err }, 'inbox background work failed');

@@ -27,6 +27,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 interface Deps {
   db: Kysely<DB>;
+  /** Where `authenticate` looks sessions up (db/index.ts `reads`); `db` when absent. */
+  reads?: Kysely<DB>;
   bus: Bus;
   sessionTtlMs: number;
   /** Failed logins per username and minute before further attempts are refused. */
@@ -36,8 +38,11 @@ interface Deps {
 }
 
 /** Accounts: owner setup, login, sessions per device, invites, profile, passwords. */
-export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, publicUrl, now = Date.now }: Deps) {
+export function accountsService(deps: Deps) {
+  const { db, bus, sessionTtlMs, failedLoginsPerMinute, publicUrl, now = Date.now } = deps;
   const store = accountsStore(db);
+  // Every request and every new connection authenticates: a point read, kept off the thread.
+  const sessions = accountsStore(deps.reads ?? db);
   let setupToken: string | null = null;
   // In memory on purpose: a restart forgiving failed attempts costs less than a write per guess.
   const failures = new Map<string, { count: number; since: number }>();
@@ -160,7 +165,7 @@ export function accountsService({ db, bus, sessionTtlMs, failedLoginsPerMinute, 
 
     /** Resolves a session token to an actor; throws SESSION_EXPIRED for revoked or expired ones. */
     async authenticate(token: string): Promise<Actor> {
-      const row = await store.sessionByTokenHash(hashToken(token));
+      const row = await sessions.sessionByTokenHash(hashToken(token));
       if (!row) throw new KurierError('UNAUTHENTICATED', { message: 'Unknown session token.' });
       const at = now();
       if (row.revoked_at !== null || row.expires_at <= at || row.disabled_at !== null) {

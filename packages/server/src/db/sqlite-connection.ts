@@ -34,6 +34,28 @@ export async function loadProcedures(modules: readonly (string | URL)[]): Promis
 // recently used by SQL text (a Map iterates in insertion order: the first key is the oldest).
 const STATEMENT_CACHE = 256;
 
+/** The handle with `prepare` answered from a cache of the statements most recently used. */
+export function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (source: string): SQLite.Statement => {
+    let stmt = cache.get(source);
+    if (stmt) cache.delete(source);
+    else {
+      stmt = sqlite.prepare(source);
+      if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  };
+  return new Proxy(sqlite, {
+    get(target, prop) {
+      if (prop === 'prepare') return prepare;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /**
  * A SQLite connection as the server's writers use it: WAL, commits written without fsync
  * (`synchronous = NORMAL`: whoever commits makes it durable before anything is acknowledged),
@@ -47,7 +69,6 @@ export class SqliteConnection {
   readonly cached: SQLite.Database;
   readonly db: Kysely<DB>;
   readonly #path: string;
-  readonly #cache = new Map<string, SQLite.Statement>();
   /** The WAL keeps its inode while a connection is open (SQLite rewinds it, never replaces it). */
   #wal: number | null = null;
 
@@ -69,27 +90,13 @@ export class SqliteConnection {
       sqlite.pragma(`${name}.synchronous = NORMAL`);
     }
     this.sqlite = sqlite;
-    const prepare = (source: string) => this.prepare(source);
-    this.cached = new Proxy(sqlite, {
-      get(target, prop) {
-        if (prop === 'prepare') return prepare;
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    this.cached = withStatementCache(sqlite);
     this.db = new Kysely<DB>({ dialect: new SqliteDialect({ database: this.cached }) });
   }
 
   /** A prepared statement for `source`, from the cache when it was prepared before. */
   prepare(source: string): SQLite.Statement {
-    let stmt = this.#cache.get(source);
-    if (stmt) this.#cache.delete(source);
-    else {
-      stmt = this.sqlite.prepare(source);
-      if (this.#cache.size >= STATEMENT_CACHE) this.#cache.delete(this.#cache.keys().next().value as string);
-    }
-    this.#cache.set(source, stmt);
-    return stmt;
+    return this.cached.prepare(source);
   }
 
   /** Runs `procedure` in one transaction; with `sync`, fdatasyncs the WAL after the commit. */

@@ -170,6 +170,34 @@ describe.each(DIALECTS)('team inbox on %s', (dialect) => {
     });
   });
 
+  it('I4: staff coming online write nothing while no inbox assigns by itself, and are routed to once one does', async () => {
+    const head = () =>
+      server.kurier.database.db
+        .selectFrom('counters')
+        .select('value')
+        .where('name', '=', 'change')
+        .executeTakeFirstOrThrow();
+    const before = await head();
+    await ana.client.connect();
+    await bo.client.connect();
+    await server.kurier.routingIdle();
+    // Each routing pass took a change id and an fsync, even without a team inbox.
+    expect(await head()).toEqual(before);
+    ana.client.close();
+    const team = await createTeam(owner, 'Support', [ana]);
+    const inbox = await createInbox(owner, { teams: [team] });
+    const eva = await visitor(inbox.widgetKey);
+    const started = await eva.start('Hallo?');
+    // Nobody was online: it waits in the queue.
+    expect(started.lastMessage?.system).toMatchObject({ reply: 'queue' });
+    await ana.client.connect();
+    await until(
+      async () =>
+        (await ana.client.inbox.view({ view: 'mine' })).items.some((i) => i.conversationId === started.conversation.id),
+      'the waiting conversation routed to Ana once she is online',
+    );
+  });
+
   it('I4: 50 conversations at once, 5 agents with capacity 3: 15 assigned once each, 35 queued, then drained in order', async () => {
     const agents = [ana, bo];
     for (const name of ['cem', 'dora', 'emil'])

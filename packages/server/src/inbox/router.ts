@@ -1,6 +1,6 @@
 import type { Writer } from '../kernel/writer.js';
 import { settingsOf } from './present.js';
-import type { InboxStore, StateRow } from './store.js';
+import { type InboxStore, inboxStore, type StateRow } from './store.js';
 import { DEFAULT_CAPACITY, type InboxDeps, InboxTx } from './tx.js';
 
 const QUEUE_CHUNK = 500;
@@ -74,14 +74,22 @@ export function inboxRouter(
     return true;
   }
 
+  /** The inboxes that assign by themselves. */
+  const autoInboxes = async (store: InboxStore) =>
+    (await store.inboxes()).filter((i) => settingsOf(i).autoAssign).map((i) => i.id);
+
   /** One pass over the queue; returns how many conversations found an agent. */
   async function drain(): Promise<number> {
+    // Every staff member coming online kicks the router. Without an inbox that assigns by itself
+    // (a messenger without a team inbox) a plain read says so, instead of a write transaction
+    // with its change id and fsync. Turning assignment on kicks the router after its commit.
+    if ((await autoInboxes(inboxStore(deps.db))).length === 0) return 0;
     const tx = await writer.transact(async (trx) => {
       const tx = new InboxTx(trx, deps);
       // Taking a change id first locks the counter row: on PostgreSQL, passes of several
       // processes queue up here instead of reading the same free conversations.
       await tx.nextChangeId();
-      const auto = (await tx.store.inboxes()).filter((i) => settingsOf(i).autoAssign).map((i) => i.id);
+      const auto = await autoInboxes(tx.store);
       const queue = auto.length > 0 ? await tx.store.queue(auto, QUEUE_CHUNK) : [];
       if (queue.length === 0) return { result: null };
       const pool = await Pool.load(tx.store);

@@ -146,11 +146,14 @@ export async function readFrameSqlite(
  */
 export function syncService({
   db,
+  reads = db,
   messages,
   thread = null,
   onPage = () => {},
 }: {
   db: Kysely<DB>;
+  /** Where the head is read on every hello (db/index.ts `reads`). */
+  reads?: Kysely<DB>;
   messages: MessagesService;
   /** SQLite's thread: catch-up pages are read, presented and serialized there in one procedure. */
   thread?: SqliteThread | null;
@@ -158,7 +161,7 @@ export function syncService({
   onPage?: () => void;
 }) {
   return {
-    head: () => currentChangeId(db),
+    head: () => currentChangeId(reads),
 
     /** Changes after `after`, one page. */
     page: (userId: string, after: number, limit: number = LIMITS.syncPage): Promise<SyncPage> =>
@@ -172,7 +175,7 @@ export function syncService({
     async catchUpFrame(userId: string, after: number, limit: number = LIMITS.syncPage): Promise<CatchUpFrame> {
       const query = { userId, after, limit };
       onPage();
-      if (thread) return (await thread.run<CatchUpFrame>('catchUpFrame', query)).output;
+      if (thread) return (await thread.run<CatchUpFrame>('catchUpFrame', query, { pipelined: true })).output;
       return catchUpFrame(await readPage(db, messages.present, query));
     },
   };
