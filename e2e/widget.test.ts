@@ -155,6 +155,24 @@ describe.skipIf(!browserAvailable())('chat widget on a customer website', () => 
     await guest.close();
   });
 
+  it('V12: the guest page renders in a browser that runs effects late (a busy or background tab)', async () => {
+    const inbox = (await owner.client.inbox.inboxes())[0];
+    const guest = await (await browser.newContext({ locale: 'de-DE' })).newPage();
+    guest.setDefaultTimeout(8_000);
+    await guest.addInitScript(() => {
+      // Preact runs effects after the next frame or a short timer: both late here, so the
+      // config arrives before the widget subscribes to its session (it once stayed blank).
+      window.requestAnimationFrame = () => 0;
+      const later = window.setTimeout;
+      window.setTimeout = ((run: () => void, ms?: number) =>
+        later(run, ms !== undefined && ms > 0 && ms < 100 ? 1500 : ms)) as typeof window.setTimeout;
+    });
+    await guest.goto(`${server.url}/c/${inbox?.slug}`);
+    await guest.getByRole('heading', { name: 'Muster GmbH' }).waitFor();
+    await guest.getByLabel('Ihre Nachricht').waitFor();
+    await guest.context().close();
+  });
+
   it('V13: outside business hours the widget (in English) offers the offline form and says when the team is back', async () => {
     const day = (new Date().getUTCDay() + 3) % 7;
     const closed = await createInbox(owner, {
