@@ -211,6 +211,9 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     ).rejects.toMatchObject(refused);
     await expect(anna.client.rename(chatId, 'Team\u0000')).rejects.toMatchObject(refused);
     await expect(anna.client.request('GET', '/api/v1/search?q=a%00b')).rejects.toMatchObject(refused);
+    await expect(anna.client.request('GET', `/api/v1/conversations/${chatId}%00/messages`)).rejects.toMatchObject(
+      refused,
+    );
     await expect(anna.client.request('PATCH', '/api/v1/me', { displayName: 'Anna\u0000' })).rejects.toMatchObject(
       refused,
     );

@@ -1,4 +1,4 @@
-import { type Change, LIMITS } from '@kurier/protocol';
+import { type Change, LIMITS, type ServerFrameOf } from '@kurier/protocol';
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { presentConversation, presentMember, presentPrefs } from '../conversations/present.js';
@@ -7,7 +7,7 @@ import type { DB } from '../db/schema.js';
 import type { SqliteThread } from '../db/sqlite-thread.js';
 import { isContactId } from '../kernel/ids.js';
 import type { MessagesService } from '../messages/service.js';
-import { type PageSource, type SyncStore, storeSource } from './store.js';
+import { type PageSource, type StreamRow, storeSource } from './store.js';
 import { sqliteCatchUpSource } from './store-sqlite.js';
 
 /** One page of a user's change stream. */
@@ -27,9 +27,9 @@ export interface PageQuery {
 /** The four streams of a page, cut where the page ends. */
 interface Streams<TMessage> {
   msgs: TMessage[];
-  mems: Awaited<ReturnType<SyncStore['members']>>;
-  convs: Awaited<ReturnType<SyncStore['conversations']>>;
-  prefs: Awaited<ReturnType<SyncStore['prefs']>>;
+  mems: StreamRow<'members'>[];
+  convs: StreamRow<'conversations'>[];
+  prefs: StreamRow<'prefs'>[];
   /** The page's last change id when a stream has more than a page left; else the page is the rest. */
   bound: number;
 }
@@ -64,19 +64,41 @@ async function readStreams<TMessage extends { change_id: number }>(
   return { msgs: below(msgs), mems: below(mems), convs: below(convs), prefs: below(prefs), bound };
 }
 
-/** The changes of a page that are not messages, with their change ids. */
-function otherChanges({ mems, convs, prefs }: Streams<unknown>): { id: number; change: Change }[] {
+/** One change of a page, with its change id; `item` is the change or its JSON. */
+interface Entry<T> {
+  id: number;
+  item: T;
+}
+
+/** The changes of a page that are not messages, in change-id order. */
+function otherChanges({ mems, convs, prefs }: Streams<unknown>): Entry<Change>[] {
   return [
-    ...mems.map((m) => ({ id: m.change_id, change: { kind: 'member' as const, member: presentMember(m) } })),
+    ...mems.map((m) => ({ id: m.change_id, item: { kind: 'member' as const, member: presentMember(m) } })),
     ...convs.map((c) => ({
       id: c.change_id,
-      change: { kind: 'conversation' as const, conversation: presentConversation(c) },
+      item: { kind: 'conversation' as const, conversation: presentConversation(c) },
     })),
     ...prefs.map((p) => ({
       id: p.change_id,
-      change: { kind: 'prefs' as const, prefs: presentPrefs(p.conversation_id, p) },
+      item: { kind: 'prefs' as const, prefs: presentPrefs(p.conversation_id, p) },
     })),
-  ];
+  ].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * The messages (in change-id order) with the other changes (few, usually none) merged in. Not a
+ * sort of the page: a reconnecting client meets this code cold, where a comparator called
+ * thousands of times in the interpreter cost milliseconds.
+ */
+function inChangeOrder<T>(messages: readonly Entry<T>[], others: readonly Entry<T>[]): Entry<T>[] {
+  const out: Entry<T>[] = [];
+  let o = 0;
+  for (const m of messages) {
+    for (; o < others.length && (others[o] as Entry<T>).id < m.id; o++) out.push(others[o] as Entry<T>);
+    out.push(m);
+  }
+  for (; o < others.length; o++) out.push(others[o] as Entry<T>);
+  return out;
 }
 
 /** Where a page leaves the cursor: at its bound, or when it is the rest, at its last change. */
@@ -90,13 +112,14 @@ export async function readPage(
   query: PageQuery,
 ): Promise<SyncPage> {
   const streams = await readStreams(storeSource(db, query), query.limit);
-  const presented = await present(streams.msgs);
-  const entries = [
-    ...presented.map((message) => ({ id: message.changeId, change: { kind: 'message' as const, message } })),
-    ...otherChanges(streams),
-  ].sort((a, b) => a.id - b.id);
+  // Presenting keeps the rows' order.
+  const messages = (await present(streams.msgs)).map((message) => ({
+    id: message.changeId,
+    item: { kind: 'message' as const, message } as Change,
+  }));
+  const entries = inChangeOrder(messages, otherChanges(streams));
   return {
-    changes: entries.map((e) => e.change),
+    changes: entries.map((e) => e.item),
     cursor: cursorOf(streams.bound, query.after, entries.at(-1)?.id),
     done: streams.bound === Number.POSITIVE_INFINITY,
   };
@@ -109,24 +132,22 @@ export interface CatchUpFrame {
   done: boolean;
 }
 
-/** The `changes` frame of a catch-up page (`live: false`), around changes already serialized. */
-function changesFrame(changes: readonly string[], cursor: number, done: boolean): CatchUpFrame {
-  const data = `{"type":"changes","changes":[${changes.join(',')}],"cursor":${cursor},"live":false,"done":${done}}`;
-  return { data, cursor, done };
-}
-
-/** The frame of a page read as objects: what `JSON.stringify` of the frame gives. */
+/** The frame of a catch-up page (`live: false`). */
 export function catchUpFrame(page: SyncPage): CatchUpFrame {
-  return changesFrame(
-    page.changes.map((c) => JSON.stringify(c)),
-    page.cursor,
-    page.done,
-  );
+  const frame: ServerFrameOf<'changes'> = {
+    type: 'changes',
+    changes: page.changes,
+    cursor: page.cursor,
+    live: false,
+    done: page.done,
+  };
+  return { data: JSON.stringify(frame), cursor: page.cursor, done: page.done };
 }
 
 /**
  * SQLite (on its thread): the frame of one page read with fixed statements, every message
- * serialized by SQLite itself. The same bytes as `catchUpFrame(readPage(…))` (test S6).
+ * serialized by SQLite itself, the frame built around those strings. The same bytes as
+ * `catchUpFrame(readPage(…))`, which `JSON.stringify`s objects (test S6).
  */
 export async function readFrameSqlite(
   sqlite: Pick<SQLite.Database, 'prepare'>,
@@ -134,26 +155,18 @@ export async function readFrameSqlite(
 ): Promise<CatchUpFrame> {
   const source = sqliteCatchUpSource(sqlite, { ...query, customer: isContactId(query.userId) });
   const streams = await readStreams(source, query.limit);
-  // Messages come in change-id order and the other streams are short (usually empty), so they
-  // are merged in, not everything sorted: a reconnecting client meets this code cold, where a
-  // comparator called thousands of times in the interpreter cost milliseconds.
-  const others = otherChanges(streams).sort((a, b) => a.id - b.id);
-  const parts: string[] = [];
-  let next = 0;
-  let last: number | undefined;
-  const takeOthersBelow = (id: number) => {
-    for (let o = others[next]; o && o.id < id; o = others[++next]) {
-      parts.push(JSON.stringify(o.change));
-      last = o.id;
-    }
+  const entries = inChangeOrder(
+    streams.msgs.map((m) => ({ id: m.change_id, item: `{"kind":"message","message":${m.json}}` })),
+    otherChanges(streams).map((e) => ({ id: e.id, item: JSON.stringify(e.item) })),
+  );
+  const cursor = cursorOf(streams.bound, query.after, entries.at(-1)?.id);
+  const done = streams.bound === Number.POSITIVE_INFINITY;
+  const changes = entries.map((e) => e.item).join(',');
+  return {
+    data: `{"type":"changes","changes":[${changes}],"cursor":${cursor},"live":false,"done":${done}}`,
+    cursor,
+    done,
   };
-  for (const m of streams.msgs) {
-    takeOthersBelow(m.change_id);
-    parts.push(`{"kind":"message","message":${m.json}}`);
-    last = m.change_id;
-  }
-  takeOthersBelow(Number.POSITIVE_INFINITY);
-  return changesFrame(parts, cursorOf(streams.bound, query.after, last), streams.bound === Number.POSITIVE_INFINITY);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { messageJsonSql } from '../messages/present.js';
-import type { PageSource, SyncStore } from './store.js';
+import type { PageSource, StreamRow } from './store.js';
 
 const ACTIVE = 'select conversation_id from members where user_id = @user and left_at is null';
 
@@ -27,8 +27,6 @@ const CONVERSATIONS = `select * from conversations
   where id in (${ACTIVE}) and change_id > @after order by change_id limit @limit`;
 const PREFS = 'select * from chat_prefs where user_id = @user and change_id > @after order by change_id limit @limit';
 
-type Rows<TStream extends 'members' | 'conversations' | 'prefs'> = Awaited<ReturnType<SyncStore[TStream]>>;
-
 /**
  * The catch-up's reads on SQLite, for the procedure on the SQLite thread: the same rows as
  * `syncStore`, with fixed statement texts prepared once per connection. Building and compiling
@@ -44,8 +42,8 @@ export function sqliteCatchUpSource(
     sqlite.prepare(source).all({ user: userId, after, limit, ...extra }) as T[];
   return {
     messages: (limit) => all(customer ? CUSTOMER_MESSAGES : STAFF_MESSAGES, limit, { nth: limit - 1 }),
-    members: (limit) => all<Rows<'members'>[number]>(MEMBERS, limit),
-    conversations: (limit) => all<Rows<'conversations'>[number]>(CONVERSATIONS, limit),
-    prefs: (limit) => all<Rows<'prefs'>[number]>(PREFS, limit),
+    members: (limit) => all<StreamRow<'members'>>(MEMBERS, limit),
+    conversations: (limit) => all<StreamRow<'conversations'>>(CONVERSATIONS, limit),
+    prefs: (limit) => all<StreamRow<'prefs'>>(PREFS, limit),
   };
 }

@@ -94,14 +94,17 @@ export function syncStore(db: Kysely<DB>) {
 /** The sync store contract. */
 export type SyncStore = ReturnType<typeof syncStore>;
 
+/** The rows of a stream other than messages, as `syncStore` reads them. */
+export type StreamRow<TStream extends 'members' | 'conversations' | 'prefs'> = Awaited<
+  ReturnType<SyncStore[TStream]>
+>[number];
+
 /** Where a page's four streams come from: each at most `limit` rows after the cursor, in change-id order. */
 export interface PageSource<TMessage extends { change_id: number }> {
   messages(limit: number): TMessage[] | Promise<TMessage[]>;
-  members(limit: number): Awaited<ReturnType<SyncStore['members']>> | ReturnType<SyncStore['members']>;
-  conversations(
-    limit: number,
-  ): Awaited<ReturnType<SyncStore['conversations']>> | ReturnType<SyncStore['conversations']>;
-  prefs(limit: number): Awaited<ReturnType<SyncStore['prefs']>> | ReturnType<SyncStore['prefs']>;
+  members(limit: number): StreamRow<'members'>[] | Promise<StreamRow<'members'>[]>;
+  conversations(limit: number): StreamRow<'conversations'>[] | Promise<StreamRow<'conversations'>[]>;
+  prefs(limit: number): StreamRow<'prefs'>[] | Promise<StreamRow<'prefs'>[]>;
 }
 
 /** The streams of one user after `after`, through Kysely (any database). */
