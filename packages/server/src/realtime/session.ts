@@ -274,16 +274,15 @@ export class RealtimeSession implements HubConnection {
     if (state.kind === 'live') this.#state = { kind: 'syncing', actor, buffered: [] };
     let position = cursor;
     if (position !== null) {
-      // The next page is read while this one goes out; a page waits for the one before it to
-      // leave the process, so a client that reads slowly holds at most two pages here.
-      let next = this.#readAhead(actor, position);
+      // The sync service reads ahead; a page waits for the one before it to leave the process,
+      // so a client that reads slowly holds at most three pages here.
+      const pages = this.#deps.sync.catchUp(actor.userId, position);
       let flushed: Promise<void> = Promise.resolve();
       for (;;) {
-        const page = await next;
+        const page = await pages.next();
         // Gone meanwhile: the rest of the backlog waits for the next connection.
         if (this.#state.kind === 'closed') return;
         position = page.cursor;
-        if (!page.done) next = this.#readAhead(actor, position);
         await flushed;
         flushed = this.#writeFlushed(page.data);
         if (page.done) break;
@@ -299,16 +298,6 @@ export class RealtimeSession implements HubConnection {
       }
     }
     this.#state = { kind: 'live', actor };
-  }
-
-  /**
-   * Starts reading a catch-up page before it is needed. Its failure surfaces where it is awaited;
-   * until then a handler keeps it from counting as unhandled (which would end the process).
-   */
-  #readAhead(actor: Actor, cursor: number): Promise<CatchUpFrame> {
-    const page = this.#deps.sync.catchUpFrame(actor.userId, cursor);
-    page.catch(() => {});
-    return page;
   }
 
   #clearHelloTimer(): void {

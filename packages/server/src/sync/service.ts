@@ -170,6 +170,34 @@ export async function readFrameSqlite(
 }
 
 /**
+ * A page of a catch-up chain on the SQLite thread: `after` is the cursor, or null for "where the
+ * page asked for just before, in the same chain, ended" (sync/thread-procedures.ts).
+ */
+export interface ChainedPageQuery extends Omit<PageQuery, 'after'> {
+  after: number | null;
+  chain: number;
+}
+
+/**
+ * What the thread answers for a chained page: the frame; `ended` when the page before it was
+ * the last; `lost` when the thread no longer knows where the page before it ended.
+ */
+export type ChainedPage = CatchUpFrame | 'ended' | 'lost';
+
+/** The pages of one catch-up, in order; `next` is called again only until a page is done. */
+export interface CatchUpPages {
+  next(): Promise<CatchUpFrame>;
+}
+
+/** Keeps a read from counting as unhandled (which ends the process) until it is awaited. */
+function early<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => {});
+  return read;
+}
+
+let chains = 0;
+
+/**
  * Sync: a user's changes after a cursor, in change-id order, in pages. Edits, deletes and
  * reactions rewrite a message's change id, so a page carries each object's latest state once.
  */
@@ -189,6 +217,62 @@ export function syncService({
   /** Observes each catch-up page read (for /metrics). */
   onPage?: () => void;
 }) {
+  const frame = async (query: PageQuery): Promise<CatchUpFrame> => {
+    const read = thread
+      ? (await thread.run<CatchUpFrame>('catchUpFrame', query, { pipelined: true })).output
+      : catchUpFrame(await readPage(db, messages.present, query));
+    onPage();
+    return read;
+  };
+
+  /** Each page is read while the one before it goes out. */
+  const readAhead = (userId: string, after: number, limit: number): CatchUpPages => {
+    let next = early(frame({ userId, after, limit }));
+    return {
+      async next() {
+        const page = await next;
+        if (!page.done) next = early(frame({ userId, after: page.cursor, limit }));
+        return page;
+      },
+    };
+  };
+
+  /**
+   * On the thread the next page is asked for before this one has come back: the thread goes
+   * from one page to the next without waiting for the event loop to read the first and ask
+   * again (about a millisecond a page: docs/benchmarks.md, 2026-12-06 afternoon).
+   */
+  const chained = (on: SqliteThread, userId: string, after: number, limit: number): CatchUpPages => {
+    const chain = ++chains;
+    const ask = (from: number | null) =>
+      early(
+        on
+          .run<ChainedPage>('catchUpChained', { userId, after: from, limit, chain }, { pipelined: true })
+          .then((r) => r.output),
+      );
+    let position = after;
+    let queue: Promise<ChainedPage>[] = [];
+    return {
+      async next() {
+        for (;;) {
+          // The page after the one awaited is asked for now, so it queues behind it on the thread.
+          if (queue.length === 0) queue.push(ask(position));
+          queue.push(ask(null));
+          const page = await (queue.shift() as Promise<ChainedPage>);
+          if (page === 'ended') throw new Error('a catch-up was asked for a page after its last');
+          if (page === 'lost') {
+            // Start over from the last cursor; what was asked for behind it is lost too.
+            queue = [];
+            continue;
+          }
+          onPage();
+          position = page.cursor;
+          return page;
+        }
+      },
+    };
+  };
+
   return {
     head: () => currentChangeId(reads),
 
@@ -197,16 +281,15 @@ export function syncService({
       readPage(db, messages.present, { userId, after, limit }),
 
     /**
-     * The next catch-up frame of a connection. On SQLite one message to the thread and one back:
-     * its queries, the presenting and the JSON all happen there, and the event loop only writes
-     * the text (offline delivery and reconnect storms are made of these).
+     * One catch-up frame. On SQLite one message to the thread and one back: its queries, the
+     * presenting and the JSON all happen there, and the event loop only writes the text.
      */
-    async catchUpFrame(userId: string, after: number, limit: number = LIMITS.syncPage): Promise<CatchUpFrame> {
-      const query = { userId, after, limit };
-      onPage();
-      if (thread) return (await thread.run<CatchUpFrame>('catchUpFrame', query, { pipelined: true })).output;
-      return catchUpFrame(await readPage(db, messages.present, query));
-    },
+    catchUpFrame: (userId: string, after: number, limit: number = LIMITS.syncPage): Promise<CatchUpFrame> =>
+      frame({ userId, after, limit }),
+
+    /** The frames of a catch-up from `after` (offline delivery and reconnect storms are made of these). */
+    catchUp: (userId: string, after: number, limit: number = LIMITS.syncPage): CatchUpPages =>
+      thread ? chained(thread, userId, after, limit) : readAhead(userId, after, limit),
   };
 }
 

@@ -156,6 +156,53 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     expect(whole.cursor).toBe(end);
   });
 
+  it('S8: a catch-up read ahead gives the pages read one by one, also after the thread forgot where one ended', async () => {
+    const sync = serverSync();
+    const thread = server.kurier.database.thread;
+    const start = await sync.head();
+    for (let i = 0; i < 30; i++) {
+      await anna.client.send(chatId, `ahead ${i}`);
+      if (i % 4 === 0) await anna.client.markRead(chatId, i + 1);
+    }
+    const oneByOne: string[] = [];
+    for (let after = start, done = false; !done; ) {
+      const page = await sync.catchUpFrame(ben.id, after, 7);
+      oneByOne.push(page.data);
+      ({ cursor: after, done } = page);
+    }
+    expect(oneByOne.length).toBeGreaterThan(3);
+    const chained = async (interfere: (pageNo: number) => Promise<void>) => {
+      const pages = sync.catchUp(ben.id, start, 7);
+      const out: string[] = [];
+      for (let done = false; !done; ) {
+        const page = await pages.next();
+        out.push(page.data);
+        done = page.done;
+        await interfere(out.length);
+      }
+      return out;
+    };
+    expect(await chained(async () => {})).toEqual(oneByOne);
+    if (!thread) return;
+    // The thread keeps where a bounded number of chains ended: more chains than that, after the
+    // second page, push this one's out, and the next page starts over from the cursor.
+    const head = await sync.head();
+    const flood = async (pageNo: number) => {
+      if (pageNo !== 2) return;
+      const others = Array.from({ length: 4097 }, (_, k) =>
+        thread.run('catchUpChained', { userId: ben.id, after: head, limit: 7, chain: 1e9 + k }, { pipelined: true }),
+      );
+      await Promise.all(others);
+    };
+    expect(await chained(flood)).toEqual(oneByOne);
+    // What the thread says for a chain it does not know, and after a chain's last page.
+    const ask = (after: number | null, chain: number) =>
+      thread.run('catchUpChained', { userId: ben.id, after, limit: 1000, chain }, { pipelined: true });
+    expect((await ask(null, 2e9)).output).toBe('lost');
+    expect((await ask(start, 2e9)).output).toMatchObject({ done: true });
+    expect((await ask(null, 2e9)).output).toBe('ended');
+  });
+
   it('S6: a catch-up frame carries every kind of message byte for byte as its presenter does', async () => {
     const sync = serverSync();
     const start = await sync.head();
