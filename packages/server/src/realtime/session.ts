@@ -16,7 +16,7 @@ import type { Bus } from '../kernel/bus.js';
 import { KurierError, toKurierError } from '../kernel/errors.js';
 import { containsNul, NUL_MESSAGE } from '../kernel/input.js';
 import type { MessagesService } from '../messages/service.js';
-import type { CatchUpFrame, SyncService } from '../sync/service.js';
+import type { SyncService } from '../sync/service.js';
 import { encodeFrame } from './encode.js';
 import type { Hub, HubConnection } from './hub.js';
 

@@ -226,7 +226,7 @@ export function syncService({
   };
 
   /** Each page is read while the one before it goes out. */
-  const readAhead = (userId: string, after: number, limit: number): CatchUpPages => {
+  const readAhead = ({ userId, after, limit }: PageQuery): CatchUpPages => {
     let next = early(frame({ userId, after, limit }));
     return {
       async next() {
@@ -242,7 +242,7 @@ export function syncService({
    * from one page to the next without waiting for the event loop to read the first and ask
    * again (about a millisecond a page: docs/benchmarks.md, 2026-12-06 afternoon).
    */
-  const chained = (on: SqliteThread, userId: string, after: number, limit: number): CatchUpPages => {
+  const chained = (on: SqliteThread, { userId, after, limit }: PageQuery): CatchUpPages => {
     const chain = ++chains;
     const ask = (from: number | null) =>
       early(
@@ -289,7 +289,7 @@ export function syncService({
 
     /** The frames of a catch-up from `after` (offline delivery and reconnect storms are made of these). */
     catchUp: (userId: string, after: number, limit: number = LIMITS.syncPage): CatchUpPages =>
-      thread ? chained(thread, userId, after, limit) : readAhead(userId, after, limit),
+      thread ? chained(thread, { userId, after, limit }) : readAhead({ userId, after, limit }),
   };
 }
 
