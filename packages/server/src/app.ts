@@ -162,7 +162,15 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     search: database.files ? { files: database.files } : database.sqlite ? { memory: database.sqlite } : null,
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
   });
-  const conversations = conversationsService({ db, writer, bus, membership: members, accounts, messages });
+  const conversations = conversationsService({
+    db,
+    reads: database.reads,
+    writer,
+    bus,
+    membership: members,
+    accounts,
+    messages,
+  });
   const syncPages = new Counter({
     name: 'kurier_sync_pages_total',
     help: 'Catch-up pages read for reconnecting clients',
@@ -192,7 +200,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     access,
     now: Date.now,
   };
-  const router = inboxRouter({ ...inboxDeps, writer, isOnline, onError: onInboxError });
+  const router = inboxRouter({ ...inboxDeps, writer, isOnline, onError: onInboxError, reads: database.reads });
   const inbox = inboxService({ ...inboxDeps, writer, router, onError: onInboxError });
   const inboxSetup = inboxAdmin({ db, bus, accounts, access, isOnline, onRoutingChanged: () => void router.kick() });
   const widget = widgetService({ ...inboxDeps, writer, router, accounts });

@@ -36,6 +36,8 @@ import {
 
 interface Deps {
   db: Kysely<DB>;
+  /** Where `peersOf` reads, on every connection and disconnection (db/index.ts `reads`); `db` when absent. */
+  reads?: Kysely<DB>;
   writer: Writer;
   bus: Bus;
   membership: Membership;
@@ -53,8 +55,18 @@ interface Outcome {
 }
 
 /** Conversations: direct chats (one per pair), groups, members and their roles. */
-export function conversationsService({ db, writer, bus, membership, accounts, messages, now = Date.now }: Deps) {
+export function conversationsService({
+  db,
+  reads = db,
+  writer,
+  bus,
+  membership,
+  accounts,
+  messages,
+  now = Date.now,
+}: Deps) {
   const store = conversationsStore(db);
+  const readStore = conversationsStore(reads);
 
   /** Sends committed changes live to every device of these users. */
   function deliver(userIds: readonly string[], changes: Change[]): void {
@@ -428,7 +440,9 @@ export function conversationsService({ db, writer, bus, membership, accounts, me
       return (await store.forUser(userId)).map((r) => r.id);
     },
 
-    peersOf: (userId: string) => store.peersOf(userId),
+    // Not on the SQLite thread: there it would go before the catch-up of the connection that
+    // asked, as a round trip of its own (docs/benchmarks.md, 2026-12-06 afternoon).
+    peersOf: (userId: string) => readStore.peersOf(userId),
   };
 }
 

@@ -85,6 +85,7 @@ export class SqliteThread implements DatabaseConnection {
   #txGeneration: number | null = null;
   /** `begin` travels with the transaction's first statement: one message fewer per transaction. */
   #beginPending = false;
+  #statements = 0;
   /** Called when the thread died and a new one took over (for the log). */
   onRestart: (err: Error) => void = () => {};
 
@@ -232,7 +233,13 @@ export class SqliteThread implements DatabaseConnection {
     return state;
   }
 
+  /** Single statements sent so far (each a round trip the event loop waits for; tests watch it). */
+  get statements(): number {
+    return this.#statements;
+  }
+
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    this.#statements++;
     // Never let a transaction's later statements run on a new thread, outside any transaction.
     if (this.#lost()) throw new Error('the SQLite thread restarted during the transaction');
     const begin = this.#beginPending;

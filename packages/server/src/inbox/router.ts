@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import type { Writer } from '../kernel/writer.js';
 import { settingsOf } from './present.js';
 import { type InboxStore, inboxStore, type StateRow } from './store.js';
@@ -55,7 +57,13 @@ class Pool {
  * construction, and capacity is counted inside the transaction that assigns.
  */
 export function inboxRouter(
-  deps: InboxDeps & { writer: Writer; isOnline: (userId: string) => boolean; onError: (err: unknown) => void },
+  deps: InboxDeps & {
+    writer: Writer;
+    isOnline: (userId: string) => boolean;
+    onError: (err: unknown) => void;
+    /** Where a pass first looks whether any inbox assigns by itself (db/index.ts `reads`). */
+    reads?: Kysely<DB>;
+  },
 ) {
   const { writer, access, isOnline } = deps;
   let running: Promise<void> | null = null;
@@ -83,7 +91,7 @@ export function inboxRouter(
     // Every staff member coming online kicks the router. Without an inbox that assigns by itself
     // (a messenger without a team inbox) a plain read says so, instead of a write transaction
     // with its change id and fsync. Turning assignment on kicks the router after its commit.
-    if ((await autoInboxes(inboxStore(deps.db))).length === 0) return 0;
+    if ((await autoInboxes(inboxStore(deps.reads ?? deps.db))).length === 0) return 0;
     const tx = await writer.transact(async (trx) => {
       const tx = new InboxTx(trx, deps);
       // Taking a change id first locks the counter row: on PostgreSQL, passes of several

@@ -271,16 +271,14 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
         server.kurier.messages.send(actor, { conversationId: chatId, clientMsgId: `s7-${i}`, text }),
       ),
     );
-    const pagesRead = async () =>
-      Number(/^kurier_sync_pages_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
-    const before = await pagesRead();
+    const before = await pagesRead(server.url);
     const socket = await rawSocket(server);
     // Without a token the raw socket says no hello: stop reading, then ask for the catch-up.
     (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     socket.send({ type: 'hello', protocolVersion: 1, token: ben.token, cursor });
-    let read = await pagesRead();
+    let read = await pagesRead(server.url);
     for (let stable = 0; stable < 5; await new Promise((r) => setTimeout(r, 100))) {
-      const now = await pagesRead();
+      const now = await pagesRead(server.url);
       stable = now === read ? stable + 1 : 0;
       read = now;
     }
@@ -295,7 +293,7 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
         0,
       );
     await until(() => received() === 4000, `all 4,000 after resuming (got ${received()})`, 30_000);
-    expect((await pagesRead()) - before).toBe(8);
+    expect((await pagesRead(server.url)) - before).toBe(8);
     socket.ws.close();
   });
 
@@ -363,6 +361,26 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     back.close();
   });
 
+  it('S9: a device coming online costs the SQLite thread its catch-up pages and nothing else', async () => {
+    const thread = server.kurier.database.thread;
+    if (!thread) return;
+    await anna.client.send(chatId, 'while Ben was away');
+    await server.kurier.routingIdle();
+    const pages = await pagesRead(server.url);
+    // Counted from here to the end of the catch-up (the metrics scrape itself asks the thread).
+    const before = thread.statements;
+    const got: Message[] = [];
+    ben.client.on('message', (m) => got.push(m));
+    await ben.client.connect();
+    await until(() => got.some((m) => m.text === 'while Ben was away'), 'ben caught up');
+    await server.kurier.routingIdle();
+    // The session, the head, the presence audience and the router's first look are read on the
+    // event loop's own connection; on the thread each went before the catch-up as a round trip.
+    const asked = thread.statements - before;
+    expect(await pagesRead(server.url)).toBe(pages + 1);
+    expect(asked).toBe(0);
+  });
+
   it('S5: typing reaches the other member and is never stored; presence shows online and last seen', async () => {
     const typing: { userId: string; typing: boolean }[] = [];
     const presence: { userId: string; online: boolean; lastSeenAt: number | null }[] = [];
@@ -381,3 +399,8 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     expect(users.find((u) => u.id === ben.id)?.lastSeenAt).not.toBeNull();
   });
 });
+
+/** Catch-up pages the server has read so far (its metric). */
+async function pagesRead(url: string): Promise<number> {
+  return Number(/^kurier_sync_pages_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+}
