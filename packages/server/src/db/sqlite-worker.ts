@@ -36,6 +36,23 @@ async function procedure(m: Extract<ThreadRequest, { procedure: string }>): Prom
   return { id: m.id, output, ...(m.sync ? { synced } : {}) };
 }
 
+/**
+ * The byte arrays of a procedure's output that own their memory: they move to the event loop
+ * instead of being copied (a catch-up page is hundreds of KB). Views into a shared pool stay.
+ */
+function transferable(reply: ThreadReply): ArrayBuffer[] {
+  const out = reply.output;
+  if (typeof out !== 'object' || out === null) return [];
+  return Object.values(out).flatMap((v) =>
+    v instanceof Uint8Array &&
+    v.byteOffset === 0 &&
+    v.byteLength === v.buffer.byteLength &&
+    v.buffer instanceof ArrayBuffer
+      ? [v.buffer]
+      : [],
+  );
+}
+
 const failure = (id: number, err: unknown): ThreadReply => {
   const e = err as { message?: string; code?: string; name?: string };
   return { id, error: { message: String(e?.message ?? err), code: e?.code, name: e?.name } };
@@ -51,7 +68,8 @@ port.on('message', (m: ThreadRequest | 'close') => {
       process.exit(0);
     }
     try {
-      port.postMessage('sql' in m ? statement(m) : await procedure(m));
+      const reply = 'sql' in m ? statement(m) : await procedure(m);
+      port.postMessage(reply, transferable(reply));
     } catch (err) {
       // Also what cannot be cloned for the answer: the caller must hear back either way.
       port.postMessage(failure(m.id, err));

@@ -111,11 +111,11 @@ export class RealtimeSession implements HubConnection {
     this.#socket.send(data);
   }
 
-  /** Writes a frame; resolves once it has left the process (or the socket is gone). */
-  #writeFlushed(data: string): Promise<void> {
+  /** Writes a frame of UTF-8 bytes; resolves once it has left the process (or the socket is gone). */
+  #writeFlushed(data: Uint8Array): Promise<void> {
     return new Promise((resolve) => {
       if (this.#socket.readyState !== this.#socket.OPEN) resolve();
-      else this.#socket.send(data, () => resolve());
+      else this.#socket.send(data, { binary: false }, () => resolve());
     });
   }
 
