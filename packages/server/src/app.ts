@@ -26,6 +26,7 @@ import { widgetService } from './inbox/widget.js';
 import { widgetPage } from './inbox/widget-page.js';
 import { widgetRoutes } from './inbox/widget-routes.js';
 import { Bus } from './kernel/bus.js';
+import { Foreground } from './kernel/foreground.js';
 import { installHttpKernel } from './kernel/http.js';
 import { isContactId } from './kernel/ids.js';
 import { serveWebApp } from './kernel/web-app.js';
@@ -151,6 +152,8 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     conversationsWithMedia: (mediaId) => messages.conversationsWithMedia(mediaId),
     maxUploadBytes: config.maxUploadBytes,
   });
+  // Catch-ups under way: the search index yields to them (kernel/foreground.ts).
+  const foreground = new Foreground();
   const messages = messagesService({
     db,
     dialect,
@@ -161,6 +164,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     thread: database.thread,
     search: database.files ? { files: database.files } : database.sqlite ? { memory: database.sqlite } : null,
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
+    foreground,
   });
   const conversations = conversationsService({
     db,
@@ -182,6 +186,15 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     messages,
     thread: database.thread,
     onPage: () => syncPages.inc(),
+    foreground,
+  });
+  new Gauge({
+    name: 'kurier_sync_catchups_active',
+    help: 'Catch-ups of connecting devices under way (background indexing yields to them)',
+    registers: [registry],
+    collect() {
+      this.set(Atomics.load(foreground.counter, 0));
+    },
   });
   const hub = new Hub(bus);
   const isOnline = (userId: string) => hub.isOnline(userId);

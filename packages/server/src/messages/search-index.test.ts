@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type KurierApp } from '@kurier/server';
 import SQLite from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../../../test/harness.js';
 import { openDatabase } from '../db/index.js';
-import { startSearchWorker } from './search-index.js';
+import { searchIndexer, startSearchWorker } from './search-index.js';
 
 // SQLite only: PostgreSQL's GIN index follows every insert, there is nothing to index apart.
 describe('the search index on SQLite', () => {
@@ -131,5 +131,45 @@ describe('the search index on SQLite', () => {
     expect(await queued()).toHaveLength(0);
     expect(await search('entwurf')).toEqual([]);
     expect(await search('fassung')).toEqual(['Fassung zwei']);
+  });
+});
+
+describe('the background indexer’s ticks', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('M9: a tick during catch-ups waits for a later one, at most four in a row', async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    let busy = false;
+    const indexer = searchIndexer({
+      catchUp: async () => {
+        runs++;
+      },
+      intervalMs: 250,
+      busy: () => busy,
+      onError: (err) => {
+        throw err;
+      },
+    });
+    indexer.touch();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(runs).toBe(1);
+    // Catch-ups under way: the commits wait, but not for ever.
+    busy = true;
+    indexer.touch();
+    await vi.advanceTimersByTimeAsync(4 * 250);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(runs).toBe(2);
+    // Over: the next tick indexes.
+    indexer.touch();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(runs).toBe(2);
+    busy = false;
+    await vi.advanceTimersByTimeAsync(250);
+    expect(runs).toBe(3);
+    await indexer.stop();
   });
 });

@@ -92,7 +92,11 @@ export type CatchUp = () => Promise<void>;
  * reports the error) and the next catch-up starts a new one: catch-ups come at most every tick
  * or with a search, so a thread that cannot start is not retried in a tight loop.
  */
-export function startSearchWorker(files: { main: string; search: string }): {
+export function startSearchWorker(
+  files: { main: string; search: string },
+  /** The counter of `Foreground` work the indexer yields to between steps. */
+  foreground?: Int32Array,
+): {
   catchUp: CatchUp;
   close(): Promise<void>;
 } {
@@ -100,7 +104,9 @@ export function startSearchWorker(files: { main: string; search: string }): {
   let next = 0;
   let closing = false;
   const spawn = (): Worker => {
-    const worker = new Worker(new URL('./search-worker.mjs', import.meta.url), { workerData: files });
+    const worker = new Worker(new URL('./search-worker.mjs', import.meta.url), {
+      workerData: { ...files, ...(foreground ? { foreground } : {}) },
+    });
     worker.unref();
     worker.on('message', (m: { id: number; error?: string }) => {
       const w = waiting.get(m.id);
@@ -150,6 +156,8 @@ export function startSearchWorker(files: { main: string; search: string }): {
   };
 }
 
+const DEFERRED_TICKS = 4;
+
 /** The background indexer (SQLite), as the messages service drives it. */
 export interface SearchIndexer {
   /** Notes that messages were committed; the next tick indexes them. */
@@ -160,19 +168,26 @@ export interface SearchIndexer {
   stop(): Promise<void>;
 }
 
-/** Catches the index up at most once per interval after commits, and whenever a search asks. */
+/**
+ * Catches the index up at most once per interval after commits, and whenever a search asks. A
+ * tick while `busy` says so (catch-ups under way: kernel/foreground.ts) waits for the next one,
+ * but never more than `DEFERRED_TICKS` in a row, so a steady stream of reconnects cannot starve it.
+ */
 export function searchIndexer({
   catchUp,
   close = async () => {},
   intervalMs,
+  busy = () => false,
   onError,
 }: {
   catchUp: CatchUp;
   close?: () => Promise<void>;
   intervalMs: number;
+  busy?: () => boolean;
   onError: (err: unknown) => void;
 }): SearchIndexer {
   let dirty = false;
+  let deferred = 0;
   // Each flush chains behind the previous one, so its catch-up starts after the call and sees
   // every commit made before it.
   let tail: Promise<void> = Promise.resolve();
@@ -183,6 +198,11 @@ export function searchIndexer({
   };
   const timer = setInterval(() => {
     if (!dirty) return;
+    if (busy() && deferred < DEFERRED_TICKS) {
+      deferred++;
+      return;
+    }
+    deferred = 0;
     dirty = false;
     flush().catch(onError);
   }, intervalMs);

@@ -9,6 +9,7 @@ import type { SqliteThread } from '../db/sqlite-thread.js';
 import type { Actor } from '../kernel/auth.js';
 import type { Bus } from '../kernel/bus.js';
 import { KurierError } from '../kernel/errors.js';
+import type { Foreground } from '../kernel/foreground.js';
 import { newId } from '../kernel/ids.js';
 import type { Writer } from '../kernel/writer.js';
 import type { MediaService } from '../media/service.js';
@@ -64,6 +65,8 @@ interface Deps {
    * database the connection itself. Absent on PostgreSQL.
    */
   search?: { files: { main: string; search: string } } | { memory: SQLite.Database } | null;
+  /** Catch-ups under way, which the search index yields to (kernel/foreground.ts). */
+  foreground?: Foreground;
 }
 
 /** The full-text indexer that fits the database (messages/search-index.ts); PostgreSQL needs none. */
@@ -71,16 +74,23 @@ function searchIndexFor({
   dialect,
   search,
   writer,
+  foreground,
   intervalMs,
   onBackgroundError,
-}: Pick<Deps, 'dialect' | 'search' | 'writer'> & {
+}: Pick<Deps, 'dialect' | 'search' | 'writer' | 'foreground'> & {
   intervalMs: number;
   onBackgroundError: (err: unknown) => void;
 }): SearchIndexer {
   if (dialect === 'postgres' || !search) return { touch() {}, flush: async () => {}, stop: async () => {} };
   if ('files' in search) {
-    const worker = startSearchWorker(search.files);
-    return searchIndexer({ catchUp: worker.catchUp, close: worker.close, intervalMs, onError: onBackgroundError });
+    const worker = startSearchWorker(search.files, foreground?.counter);
+    return searchIndexer({
+      catchUp: worker.catchUp,
+      close: worker.close,
+      intervalMs,
+      ...(foreground ? { busy: () => foreground.busy } : {}),
+      onError: onBackgroundError,
+    });
   }
   // In memory there is one connection: index in the writer's order, inside its transaction.
   const catchUp = () =>
@@ -115,10 +125,18 @@ export function messagesService({
   onBackgroundError = () => {},
   thread = null,
   search = null,
+  foreground,
 }: Deps) {
   const store = messagesStore(db, dialect);
   const storeOf = (trx: Kysely<DB>) => messagesStore(trx, dialect);
-  const searchIndex = searchIndexFor({ dialect, search, writer, intervalMs: searchIndexIntervalMs, onBackgroundError });
+  const searchIndex = searchIndexFor({
+    dialect,
+    search,
+    writer,
+    foreground,
+    intervalMs: searchIndexIntervalMs,
+    onBackgroundError,
+  });
 
   let committedHook: CommittedHook = async () => null;
 

@@ -277,15 +277,19 @@ export class RealtimeSession implements HubConnection {
       // The sync service reads ahead; a page waits for the one before it to leave the process,
       // so a client that reads slowly holds at most three pages here.
       const pages = this.#deps.sync.catchUp(actor.userId, position);
-      let flushed: Promise<void> = Promise.resolve();
-      for (;;) {
-        const page = await pages.next();
-        // Gone meanwhile: the rest of the backlog waits for the next connection.
-        if (this.#state.kind === 'closed') return;
-        position = page.cursor;
-        await flushed;
-        flushed = this.#writeFlushed(page.data);
-        if (page.done) break;
+      try {
+        let flushed: Promise<void> = Promise.resolve();
+        for (;;) {
+          const page = await pages.next();
+          // Gone meanwhile: the rest of the backlog waits for the next connection.
+          if (this.#state.kind === 'closed') return;
+          position = page.cursor;
+          await flushed;
+          flushed = this.#writeFlushed(page.data);
+          if (page.done) break;
+        }
+      } finally {
+        pages.end();
       }
     }
     const syncing = this.#state;

@@ -5,6 +5,7 @@ import { presentConversation, presentMember, presentPrefs } from '../conversatio
 import { currentChangeId } from '../db/change-clock.js';
 import type { DB } from '../db/schema.js';
 import type { SqliteThread } from '../db/sqlite-thread.js';
+import type { Foreground } from '../kernel/foreground.js';
 import { isContactId } from '../kernel/ids.js';
 import type { MessagesService } from '../messages/service.js';
 import { type PageSource, type StreamRow, storeSource } from './store.js';
@@ -188,9 +189,13 @@ export interface ChainedPageQuery extends Omit<PageQuery, 'after'> {
  */
 export type ChainedPage = CatchUpFrame | 'ended' | 'lost';
 
-/** The pages of one catch-up, in order; `next` is called again only until a page is done. */
+/**
+ * The pages of one catch-up, in order; `next` is called again only until a page is done. `end`
+ * says the catch-up is over (also when its connection went away before the last page).
+ */
 export interface CatchUpPages {
   next(): Promise<CatchUpFrame>;
+  end(): void;
 }
 
 /** Keeps a read from counting as unhandled (which ends the process) until it is awaited. */
@@ -211,6 +216,7 @@ export function syncService({
   messages,
   thread = null,
   onPage = () => {},
+  foreground,
 }: {
   db: Kysely<DB>;
   /** Where the head is read on every hello (db/index.ts `reads`). */
@@ -220,6 +226,8 @@ export function syncService({
   thread?: SqliteThread | null;
   /** Observes each catch-up page read (for /metrics). */
   onPage?: () => void;
+  /** Told of every catch-up while it lasts: background work yields to them (kernel/foreground.ts). */
+  foreground?: Foreground;
 }) {
   const frame = async (query: PageQuery): Promise<CatchUpFrame> => {
     const read = thread
@@ -230,7 +238,7 @@ export function syncService({
   };
 
   /** Each page is read while the one before it goes out. */
-  const readAhead = ({ userId, after, limit }: PageQuery): CatchUpPages => {
+  const readAhead = ({ userId, after, limit }: PageQuery): Omit<CatchUpPages, 'end'> => {
     let next = early(frame({ userId, after, limit }));
     return {
       async next() {
@@ -246,7 +254,7 @@ export function syncService({
    * from one page to the next without waiting for the event loop to read the first and ask
    * again (about a millisecond a page: docs/benchmarks.md, 2026-12-06 afternoon).
    */
-  const chained = (on: SqliteThread, { userId, after, limit }: PageQuery): CatchUpPages => {
+  const chained = (on: SqliteThread, { userId, after, limit }: PageQuery): Omit<CatchUpPages, 'end'> => {
     const chain = ++chains;
     const ask = (from: number | null) =>
       early(
@@ -292,8 +300,19 @@ export function syncService({
       frame({ userId, after, limit }),
 
     /** The frames of a catch-up from `after` (offline delivery and reconnect storms are made of these). */
-    catchUp: (userId: string, after: number, limit: number = LIMITS.syncPage): CatchUpPages =>
-      thread ? chained(thread, { userId, after, limit }) : readAhead({ userId, after, limit }),
+    catchUp(userId: string, after: number, limit: number = LIMITS.syncPage): CatchUpPages {
+      const query = { userId, after, limit };
+      const pages = thread ? chained(thread, query) : readAhead(query);
+      foreground?.enter();
+      let ended = false;
+      return {
+        next: () => pages.next(),
+        end() {
+          if (!ended) foreground?.leave();
+          ended = true;
+        },
+      };
+    },
   };
 }
 

@@ -284,6 +284,8 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     // What the kernel's socket buffers hold, one page waiting to leave and one read ahead.
     expect(read - before).toBeGreaterThan(0);
     expect(read - before).toBeLessThan(7);
+    // The catch-up is under way meanwhile, and background indexing yields to it (briefly).
+    expect(await metric(server.url, 'kurier_sync_catchups_active')).toBe(1);
     (socket.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     const received = () =>
       socket.frames.reduce(
@@ -293,6 +295,7 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
       );
     await until(() => received() === 4000, `all 4,000 after resuming (got ${received()})`, 30_000);
     expect((await pagesRead(server.url)) - before).toBe(8);
+    expect(await metric(server.url, 'kurier_sync_catchups_active')).toBe(0);
     socket.ws.close();
   });
 
@@ -399,10 +402,13 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
   });
 });
 
-/** Catch-up pages the server has read so far (its metric). */
-async function pagesRead(url: string): Promise<number> {
-  return Number(/^kurier_sync_pages_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+/** One of the server's metrics without labels. */
+async function metric(url: string, name: string): Promise<number> {
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
 }
+
+/** Catch-up pages the server has read so far. */
+const pagesRead = (url: string) => metric(url, 'kurier_sync_pages_total');
 
 /** A catch-up frame's text. */
 function text(frame: { data: Uint8Array }): string {
