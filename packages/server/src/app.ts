@@ -193,7 +193,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     help: 'Catch-ups of connecting devices under way (background indexing yields to them)',
     registers: [registry],
     collect() {
-      this.set(Atomics.load(foreground.counter, 0));
+      this.set(foreground.active);
     },
   });
   const hub = new Hub(bus);

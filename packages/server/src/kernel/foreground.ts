@@ -19,8 +19,13 @@ export class Foreground {
     Atomics.notify(this.counter, 0);
   }
 
+  /** How many are under way. */
+  get active(): number {
+    return Atomics.load(this.counter, 0);
+  }
+
   get busy(): boolean {
-    return Atomics.load(this.counter, 0) > 0;
+    return this.active > 0;
   }
 }
 
