@@ -27,6 +27,7 @@ import { widgetPage } from './inbox/widget-page.js';
 import { widgetRoutes } from './inbox/widget-routes.js';
 import { Bus } from './kernel/bus.js';
 import { Foreground } from './kernel/foreground.js';
+import { keepShortLivedObjectsYoung } from './kernel/gc.js';
 import { installHttpKernel } from './kernel/http.js';
 import { isContactId } from './kernel/ids.js';
 import { serveWebApp } from './kernel/web-app.js';
@@ -59,6 +60,7 @@ export const VERSION = '0.1.0';
 
 /** Builds the whole server from a config; the only place where parts are wired together. */
 export async function buildApp(config: Config): Promise<KurierApp> {
+  keepShortLivedObjectsYoung();
   const database = await openDatabase(
     config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqlitePath: join(config.dataDir, 'kurier.db') },
     {

@@ -148,7 +148,7 @@ describe('the kurier command', () => {
     }
   });
 
-  it('O7: a bad configuration stops the start with a message naming the variable', () => {
+  it('O8: a bad configuration stops the start with a message naming the variable', () => {
     expect(() => kurier(['serve'], { PORT: 'eighty', KURIER_DATA_DIR: tempDir() })).toThrow(/PORT/);
   });
 });
