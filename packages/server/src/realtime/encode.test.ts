@@ -62,5 +62,18 @@ describe('encodeFrame', () => {
     const ack = encodeFrame({ type: 'ack', id: 's-9', message: m });
     expect(JSON.parse(ack).message.text).toBe('geteilt');
     expect(JSON.parse(change).changes[0].message.text).toBe('geteilt');
+    // The kept text is invisible to everything else that reads the message.
+    const fresh = { ...message('geteilt'), text: 'später geändert' };
+    expect({ ...m }).toEqual(fresh);
+    expect(JSON.stringify(m)).toBe(JSON.stringify(fresh));
+    expect(structuredClone(m)).toEqual(fresh);
+    expect(Object.keys(m)).toEqual(Object.keys(fresh));
+  });
+
+  it('M1: a message that cannot take the kept text is still encoded', () => {
+    const m = Object.freeze(message('eingefroren'));
+    const frame: ServerFrame = { type: 'ack', id: 's-3', message: m };
+    expect(encodeFrame(frame)).toBe(JSON.stringify(frame));
+    expect(encodeFrame(frame)).toBe(JSON.stringify(frame));
   });
 });

@@ -3,14 +3,19 @@ import type { Message, ServerFrame } from '@kurier/protocol';
 // A send's ack and its live change carry the same message object (the writer hands both the
 // object the commit created), so its JSON is made once and shared. Serializing was a sixth of
 // the event loop's time at saturation (docs/benchmarks.md, 2026-12-04). Messages are never
-// changed once published: a later state is a new object.
-const messageJson = new WeakMap<Message, string>();
+// changed once published: a later state is a new object. The JSON is kept on the object, not in
+// a WeakMap: a scavenge keeps an old-space WeakMap's values alive while their keys die, which
+// copied every JSON of the last ~150 ms at each scavenge (decisions/2026-12-06-gc-pretenuring.md).
+// Not enumerable: spreads, JSON and structured clones never see it.
+const JSON_KEY = Symbol('json');
+type Cached = Message & { [JSON_KEY]?: string };
 
 function jsonOf(message: Message): string {
-  let json = messageJson.get(message);
+  const cached = message as Cached;
+  let json = cached[JSON_KEY];
   if (json === undefined) {
     json = JSON.stringify(message);
-    messageJson.set(message, json);
+    if (Object.isExtensible(cached)) Object.defineProperty(cached, JSON_KEY, { value: json });
   }
   return json;
 }
