@@ -85,6 +85,7 @@ export class Target {
       Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
     const batches = value('kurier_writer_batch_items_count\\{kind="send"\\}');
     const syncs = value('kurier_writer_fsync_seconds_count');
+    const minors = value('nodejs_gc_duration_seconds_count\\{kind="minor"\\}');
     const round = (n: number) => Math.round(n * 100) / 100;
     return {
       sendBatches: batches,
@@ -93,6 +94,10 @@ export class Target {
       fsyncMs: round((value('kurier_writer_fsync_seconds_sum') * 1000) / (syncs || 1)),
       // Messages the background full-text index had not reached when the scenario ended.
       searchBacklog: value('kurier_search_index_backlog_messages'),
+      // The event loop's garbage collection since the server started: mark-compacts, and the
+      // mean scavenge pause (docs/decisions/2026-12-06-gc-pretenuring.md).
+      markCompacts: value('nodejs_gc_duration_seconds_count\\{kind="major"\\}'),
+      scavengeMs: round((value('nodejs_gc_duration_seconds_sum\\{kind="minor"\\}') * 1000) / (minors || 1)),
     };
   }
 
