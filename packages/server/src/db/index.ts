@@ -117,9 +117,13 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
   // The full-text index: a file of its own, attached where messages are searched or indexed.
   const search = `${path.replace(/\.db$/, '')}-search.db`;
   prepareSearchFile(sqlite, search);
-  // Checkpoints happen in a worker (db/checkpointer.ts); the writer's connection only
-  // checkpoints itself as a safety net when the WAL grows past ~64 MiB.
-  const thread = new SqliteThread(path, { autocheckpoint: 16_000, procedures, attach: { search } });
+  // Checkpoints happen in a worker (db/checkpointer.ts). Under a steady stream of commits its
+  // checkpoint never catches the last one, so SQLite cannot rewind the WAL; only the writer's
+  // own checkpoint does, inside a COMMIT, which then takes 8–17 ms (mostly the database file's
+  // fsync). At 5,000 msg/s a commit adds ~28 pages, so a limit of 16,000 pages stalled the
+  // writer every 0.9 s and made most of p99; 65,536 pages (256 MiB of WAL) stall it every
+  // ~3.5 s, and a WAL that grows that large is rewound before the next burst when traffic pauses.
+  const thread = new SqliteThread(path, { autocheckpoint: 65_536, procedures, attach: { search } });
   const db = new Kysely<DB>({ dialect: sqliteThreadDialect(thread) });
   let wal: FileHandle | null = null;
   // The thread's connection commits with synchronous=NORMAL: COMMIT writes the WAL without
