@@ -122,7 +122,8 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
   // own checkpoint does, inside a COMMIT, which then takes 8–17 ms (mostly the database file's
   // fsync). At 5,000 msg/s a commit adds ~28 pages, so a limit of 16,000 pages stalled the
   // writer every 0.9 s and made most of p99; 65,536 pages (256 MiB of WAL) stall it every
-  // ~3.5 s, and a WAL that grows that large is rewound before the next burst when traffic pauses.
+  // ~3.5 s. When traffic pauses, the worker's checkpoint catches up and the WAL rewinds at the
+  // next commit, so bursts shorter than that never reach the limit.
   const thread = new SqliteThread(path, { autocheckpoint: 65_536, procedures, attach: { search } });
   const db = new Kysely<DB>({ dialect: sqliteThreadDialect(thread) });
   let wal: FileHandle | null = null;

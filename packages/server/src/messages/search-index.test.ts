@@ -163,10 +163,10 @@ describe('the background indexer’s ticks', () => {
     expect(runs).toBe(1);
     await vi.advanceTimersByTimeAsync(250);
     expect(runs).toBe(2);
-    // Over: the next tick indexes.
     indexer.touch();
     await vi.advanceTimersByTimeAsync(250);
     expect(runs).toBe(2);
+    // Over: the next tick indexes.
     busy = false;
     await vi.advanceTimersByTimeAsync(250);
     expect(runs).toBe(3);

@@ -306,7 +306,7 @@ export function syncService({
       foreground?.enter();
       let ended = false;
       return {
-        next: () => pages.next(),
+        ...pages,
         end() {
           if (!ended) foreground?.leave();
           ended = true;
