@@ -1,34 +1,10 @@
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import type { DB } from './schema.js';
 
-/** What a procedure works with: Kysely and the raw handle, both inside its transaction. */
-export interface ProcedureContext {
-  trx: Kysely<DB>;
-  /** The connection itself, with the statement cache (for fixed hot statements). */
-  sqlite: Pick<SQLite.Database, 'prepare'>;
-}
-
-/** A procedure: one transaction's work on a connection; see `SqliteThread.run`. */
-export type Procedure = (context: ProcedureContext, input: never) => Promise<unknown>;
-
-/** A procedure's output, and how long the fdatasync after its commit took. */
-export interface ProcedureRun {
-  output: unknown;
-  /** Seconds of the fdatasync after the commit; null when none was asked for or it failed. */
-  synced: number | null;
-}
-
-/** The procedures that modules export as `procedures`, by name. */
-export async function loadProcedures(modules: readonly (string | URL)[]): Promise<Map<string, Procedure>> {
-  const registry = new Map<string, Procedure>();
-  for (const url of modules) {
-    const mod = (await import(String(url))) as { procedures: Record<string, Procedure> };
-    for (const [name, procedure] of Object.entries(mod.procedures)) registry.set(name, procedure);
-  }
-  return registry;
-}
+// No Kysely here: the search indexer's thread opens a connection too, and Kysely's modules
+// took two thirds of that thread's startup (~0.45 of 0.65 s, under tsx), which competed with
+// the first requests of a server just started. Procedures and their Kysely are in
+// db/sqlite-procedures.ts, for the SQLite thread alone.
 
 // Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the most
 // recently used by SQL text (a Map iterates in insertion order: the first key is the oldest).
@@ -59,15 +35,13 @@ export function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
 /**
  * A SQLite connection as the server's writers use it: WAL, commits written without fsync
  * (`synchronous = NORMAL`: whoever commits makes it durable before anything is acknowledged),
- * foreign keys on, a statement cache shared by Kysely and raw statements. The SQLite thread
- * holds one (db/sqlite-worker.ts), the search indexer's thread another
- * (messages/search-worker.ts).
+ * foreign keys on, a statement cache. The search indexer's thread holds one
+ * (messages/search-worker.ts), the SQLite thread one with procedures (db/sqlite-procedures.ts).
  */
 export class SqliteConnection {
   readonly sqlite: SQLite.Database;
   /** The handle with `prepare` answered from the cache. */
   readonly cached: SQLite.Database;
-  readonly db: Kysely<DB>;
   readonly #path: string;
   /** The WAL keeps its inode while a connection is open (SQLite rewinds it, never replaces it). */
   #wal: number | null = null;
@@ -91,20 +65,11 @@ export class SqliteConnection {
     }
     this.sqlite = sqlite;
     this.cached = withStatementCache(sqlite);
-    this.db = new Kysely<DB>({ dialect: new SqliteDialect({ database: this.cached }) });
   }
 
   /** A prepared statement for `source`, from the cache when it was prepared before. */
   prepare(source: string): SQLite.Statement {
     return this.cached.prepare(source);
-  }
-
-  /** Runs `procedure` in one transaction; with `sync`, fdatasyncs the WAL after the commit. */
-  async run(procedure: Procedure, input: unknown, sync: boolean): Promise<ProcedureRun> {
-    const output = await this.db
-      .transaction()
-      .execute((trx) => procedure({ trx, sqlite: this.cached }, input as never));
-    return { output, synced: sync ? this.syncWal() : null };
   }
 
   /**
@@ -123,9 +88,13 @@ export class SqliteConnection {
   }
 
   async close(): Promise<void> {
-    // Descriptors belong to the process, not a thread: ending the thread would not close it.
+    this.closeWal();
+    this.sqlite.close();
+  }
+
+  /** Descriptors belong to the process, not a thread: ending the thread would not close it. */
+  protected closeWal(): void {
     if (this.#wal !== null) closeSync(this.#wal);
     this.#wal = null;
-    await this.db.destroy();
   }
 }

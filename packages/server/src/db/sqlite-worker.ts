@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadProcedures, SqliteConnection } from './sqlite-connection.js';
+import { loadProcedures, ProcedureConnection } from './sqlite-procedures.js';
 import type { ThreadReply, ThreadRequest } from './sqlite-thread.js';
 
 const {
@@ -16,7 +16,7 @@ const {
 const port = parentPort;
 if (!port) throw new Error('the SQLite thread runs in a worker');
 
-const connection = new SqliteConnection(path, { autocheckpoint, attach });
+const connection = new ProcedureConnection(path, { autocheckpoint, attach });
 const registry = await loadProcedures(modules);
 
 port.postMessage('ready');

@@ -1,5 +1,5 @@
 import type { ErrorCode, Member, Message } from '@kurier/protocol';
-import type { ProcedureContext } from '../db/sqlite-connection.js';
+import type { ProcedureContext } from '../db/sqlite-procedures.js';
 import { KurierError, type Result } from '../kernel/errors.js';
 import { lookupMedia } from '../media/present.js';
 import { commitReceipts, commitSends, type MediaLookup, type ReceiptItem, type SendItem } from './batches.js';

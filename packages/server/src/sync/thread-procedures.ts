@@ -1,4 +1,4 @@
-import type { ProcedureContext } from '../db/sqlite-connection.js';
+import type { ProcedureContext } from '../db/sqlite-procedures.js';
 import {
   type CatchUpFrame,
   type ChainedPage,
