@@ -320,6 +320,11 @@ export async function buildApp(config: Config): Promise<KurierApp> {
       }
     })().catch((err: unknown) => app.log.warn({ err }, 'presence update failed'));
   };
+  // The search index catches up with what was committed while no server ran, and its thread
+  // starts with the server instead of with the first message, where its startup (~0.6 s of CPU
+  // on a second thread) competed with the first users' requests (docs/benchmarks.md, offline
+  // delivery). Commands that never listen (`kurier owner create`) never start it.
+  app.addHook('onListen', async () => messages.startIndexing());
   const gateway = realtimeGateway(app, {
     accounts,
     conversations,

@@ -95,6 +95,22 @@ describe('the search index on SQLite', () => {
     expect(await repaired.search('alpha')).toEqual(['Alpha kommt zuerst']);
   });
 
+  it('M11: a server that starts listening indexes what was committed before it started, without a search or a new message', async () => {
+    const first = await start();
+    for (const text of ['Lieferung eins', 'Lieferung zwei', 'Lieferung drei']) await first.send(text);
+    await kurier?.close();
+    // A backlog as a crash before the index caught up leaves it: here, no index at all.
+    const searchFile = join(config.dataDir, 'kurier-search.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(searchFile + suffix, { force: true });
+
+    kurier = await buildApp(config);
+    const backlog = (kurier as KurierApp).messages.searchBacklog;
+    // Built but not listening, as `kurier owner create` runs it: nothing is indexed.
+    expect(await backlog()).toBeGreaterThanOrEqual(3);
+    await kurier.app.listen({ port: 0, host: '127.0.0.1' });
+    await vi.waitFor(async () => expect(await backlog()).toBe(0), { timeout: 10_000, interval: 50 });
+  });
+
   it('M9: an indexer thread that cannot start is started again at the next catch-up, not left broken', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kurier-m9-'));
     const files = { main: join(dir, 'later', 'kurier.db'), search: join(dir, 'later', 'kurier-search.db') };

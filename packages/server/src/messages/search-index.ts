@@ -164,6 +164,12 @@ export interface SearchIndexer {
   touch(): void;
   /** Resolves once every message committed before the call is searchable. */
   flush(): Promise<void>;
+  /**
+   * Catches up now, in the background: at a server's start, with what was committed while none
+   * ran (a crash or an import leaves a backlog, which would otherwise wait for the next commit
+   * or hold up the first search), and so the indexer's thread starts with the server.
+   */
+  start(): void;
   /** Stops the timer and the indexer's thread (without waiting for a long catch-up). */
   stop(): Promise<void>;
 }
@@ -188,6 +194,7 @@ export function searchIndexer({
 }): SearchIndexer {
   let dirty = false;
   let deferred = 0;
+  let stopped = false;
   // Each flush chains behind the previous one, so its catch-up starts after the call and sees
   // every commit made before it.
   let tail: Promise<void> = Promise.resolve();
@@ -212,7 +219,15 @@ export function searchIndexer({
       dirty = true;
     },
     flush,
+    start() {
+      if (stopped) return;
+      // A stop meanwhile refuses the catch-up; that is the stop's doing, not an indexing failure.
+      flush().catch((err: unknown) => {
+        if (!stopped) onError(err);
+      });
+    },
     async stop() {
+      stopped = true;
       clearInterval(timer);
       // A catch-up under way ends after its current step; what waits for it is refused.
       await close();

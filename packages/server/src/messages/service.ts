@@ -81,7 +81,7 @@ function searchIndexFor({
   intervalMs: number;
   onBackgroundError: (err: unknown) => void;
 }): SearchIndexer {
-  if (dialect === 'postgres' || !search) return { touch() {}, flush: async () => {}, stop: async () => {} };
+  if (dialect === 'postgres' || !search) return { touch() {}, flush: async () => {}, start() {}, stop: async () => {} };
   if ('files' in search) {
     const worker = startSearchWorker(search.files, foreground?.counter);
     return searchIndexer({
@@ -469,6 +469,9 @@ export function messagesService({
 
     /** Drops the text changes the search index has applied (SQLite; every 10 minutes after edits). */
     pruneSearchEdits,
+
+    /** Brings the search index up to date in the background (at the server's start). */
+    startIndexing: () => searchIndex.start(),
 
     /** How many committed messages search would wait for (SQLite's background index; /metrics). */
     searchBacklog: () => store.searchBacklog(),
