@@ -188,4 +188,29 @@ describe('the background indexer’s ticks', () => {
     expect(runs).toBe(3);
     await indexer.stop();
   });
+
+  it('M11: the catch-up at start reports a failure, but not the refusal of a stop that came meanwhile', async () => {
+    const errors: unknown[] = [];
+    let refuse: (err: Error) => void = () => {};
+    const indexer = searchIndexer({
+      catchUp: () =>
+        new Promise<void>((_, reject) => {
+          refuse = reject;
+        }),
+      close: async () => refuse(new Error('the search indexer has stopped')),
+      intervalMs: 250,
+      onError: (err) => errors.push(err),
+    });
+    indexer.start();
+    await Promise.resolve();
+    refuse(new Error('disk I/O error'));
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(String(errors[0])).toContain('disk I/O error');
+
+    // Stopped while the catch-up at start runs: the shutdown is no indexing failure.
+    indexer.start();
+    await Promise.resolve();
+    await indexer.stop();
+    expect(errors).toHaveLength(1);
+  });
 });
