@@ -50,7 +50,6 @@ if (process.argv.includes('--chart')) {
   process.exit(0);
 }
 
-ensurePackages();
 const systems: PeerSystem[] = [
   kurierSystem('kurier'),
   mosquittoSystem(1),
@@ -59,6 +58,7 @@ const systems: PeerSystem[] = [
   kurierSystem('baseline'),
   kurierSystem('durable-baseline'),
 ].filter((s) => !arg('systems') || arg('systems')?.includes(s.name));
+ensurePackages(systems.map((s) => s.name));
 
 if (process.argv.includes('--smoke')) {
   // Each adapter delivers what it should, and nothing it started is left afterwards.
@@ -184,12 +184,12 @@ function renderTable(): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Installs Mosquitto and ejabberd from Debian when they are missing (root only). */
-function ensurePackages(): void {
+/** Installs the Debian packages of the systems to run (Mosquitto, ejabberd) when missing (root only). */
+function ensurePackages(systems: readonly string[]): void {
   const missing = [
     ['mosquitto', '/usr/sbin/mosquitto'],
     ['ejabberd', '/usr/sbin/ejabberdctl'],
-  ].filter(([, bin]) => !existsSync(bin as string));
+  ].filter(([name, bin]) => systems.some((s) => s.startsWith(name as string)) && !existsSync(bin as string));
   if (missing.length === 0) return;
   const names = missing.map(([name]) => name as string);
   if (process.getuid?.() !== 0)
