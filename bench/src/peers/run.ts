@@ -2,8 +2,9 @@
 // (`-- --smoke`: only check that every adapter delivers, in a few seconds):
 // Kurier against Mosquitto (QoS 0 and 1), ejabberd and the plain-ws relay on this machine, in
 // this run, with one load generator. Each system is started fresh for each repetition of each
-// scenario and stopped afterwards, also when the run is interrupted. Prints a table and JSON
-// lines, writes bench/results/peers-latest.json and docs/benchmarks/peers.png.
+// scenario and stopped afterwards, also when the run is interrupted; the systems take turns
+// within each repetition. Prints a table and JSON lines, writes bench/results/peers-latest.json
+// and docs/benchmarks/peers.png.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -98,27 +99,32 @@ const results: {
 try {
   for (const scenario of SCENARIOS) {
     if (arg('only') && !arg('only')?.includes(scenario.name)) continue;
-    for (const system of systems) {
-      const runs: PeerMetrics[] = [];
-      const diagnostics: Record<string, number>[] = [];
-      for (let r = 0; r < REPETITIONS; r++) {
+    const runs = systems.map((): PeerMetrics[] => []);
+    const diagnostics = systems.map((): Record<string, number>[] => []);
+    // Repetition by repetition, every system in turn: this machine's speed drifts by a third
+    // within half an hour, and systems measured minutes apart would compare the drift.
+    for (let r = 0; r < REPETITIONS; r++) {
+      for (const [i, system] of systems.entries()) {
         current = system;
         await system.start();
         try {
-          runs.push(await scenario.run(system, opts));
+          runs[i]?.push(await scenario.run(system, opts));
           const found = system.diagnostics ? await system.diagnostics() : {};
-          if (Object.keys(found).length > 0) diagnostics.push(found);
+          if (Object.keys(found).length > 0) diagnostics[i]?.push(found);
         } finally {
           await system.stop();
           current = null;
         }
       }
+    }
+    for (const [i, system] of systems.entries()) {
+      const found = diagnostics[i] ?? [];
       const line = {
         scenario: scenario.name,
         system: system.name,
-        runs,
-        median: median(runs),
-        ...(diagnostics.length > 0 ? { diagnostics } : {}),
+        runs: runs[i] ?? [],
+        median: median(runs[i] ?? []),
+        ...(found.length > 0 ? { diagnostics: found } : {}),
       };
       results.push(line);
       process.stdout.write(`${JSON.stringify(line)}\n`);
