@@ -58,17 +58,20 @@ const running = (pid: number) => {
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-const SYSTEMS = [
+/** Each system, what its server's command line names, and the binary it needs from Debian. */
+const SYSTEMS: { name: string; server: string; needs?: string }[] = [
   { name: 'kurier', server: 'kurier-server.ts' },
-  { name: 'mosquitto-qos1', server: '/usr/sbin/mosquitto' },
+  { name: 'mosquitto-qos1', server: '/usr/sbin/mosquitto', needs: '/usr/sbin/mosquitto' },
 ];
 
 describe('bench:peers, interrupted', () => {
   for (const system of SYSTEMS) {
-    const installed = system.name !== 'mosquitto-qos1' || existsSync('/usr/sbin/mosquitto');
+    const installed = !system.needs || existsSync(system.needs);
     if (!installed) {
-      if (process.env.CI) throw new Error('CI installs mosquitto (.ci/run): it is missing');
-      console.warn(`\n  ⚠ mosquitto is not installed: the bench:peers interruption test for it is SKIPPED\n`);
+      if (process.env.CI) throw new Error(`CI installs ${system.needs} (.ci/run): it is missing`);
+      console.warn(
+        `\n  ⚠ ${system.needs} is missing: the bench:peers interruption test of ${system.name} is SKIPPED\n`,
+      );
     }
     it.skipIf(!installed)(
       `B1: SIGINT in the middle of a scenario on ${system.name} stops its server and removes its files`,

@@ -80,12 +80,22 @@ if (process.argv.includes('--smoke')) {
   process.exit(failures.length === 0 ? 0 : 1);
 }
 
-// Whatever happens, nothing we started outlives the run.
-let current: PeerSystem | null = null;
+// Whatever happens, nothing we started outlives the run. The system under test has one stop,
+// which the loop and a signal share (two at once raced: the second found the server gone and
+// failed), and it waits for the start to settle, so a start cut short leaves nothing either.
+let current: { system: PeerSystem; started: Promise<void>; stopped?: Promise<void> } | null = null;
+let interrupted = false;
+const stopCurrent = (): Promise<void> => {
+  const c = current;
+  if (!c) return Promise.resolve();
+  c.stopped ??= c.started.catch(() => {}).then(() => c.system.stop());
+  return c.stopped;
+};
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    process.stderr.write(`\n${signal}: stopping ${current?.name ?? 'nothing'} …\n`);
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping ${current?.system.name ?? 'nothing'} …\n`);
+    void stopCurrent().finally(() => process.exit(130));
   });
 }
 
@@ -99,39 +109,43 @@ const results: {
 try {
   for (const scenario of SCENARIOS) {
     if (arg('only') && !arg('only')?.includes(scenario.name)) continue;
-    const runs = systems.map((): PeerMetrics[] => []);
-    const diagnostics = systems.map((): Record<string, number>[] => []);
+    const measured = systems.map((system) => ({
+      system,
+      runs: [] as PeerMetrics[],
+      diagnostics: [] as Record<string, number>[],
+    }));
     // Repetition by repetition, every system in turn: this machine's speed drifts by a third
     // within half an hour, and systems measured minutes apart would compare the drift.
     for (let r = 0; r < REPETITIONS; r++) {
-      for (const [i, system] of systems.entries()) {
-        current = system;
-        await system.start();
+      for (const { system, runs, diagnostics } of measured) {
+        // Interrupted: nothing more starts, and the signal's handler ends the process.
+        if (interrupted) await new Promise<never>(() => {});
+        current = { system, started: system.start() };
         try {
-          runs[i]?.push(await scenario.run(system, opts));
+          await current.started;
+          runs.push(await scenario.run(system, opts));
           const found = system.diagnostics ? await system.diagnostics() : {};
-          if (Object.keys(found).length > 0) diagnostics[i]?.push(found);
+          if (Object.keys(found).length > 0) diagnostics.push(found);
         } finally {
-          await system.stop();
+          await stopCurrent();
           current = null;
         }
       }
     }
-    for (const [i, system] of systems.entries()) {
-      const found = diagnostics[i] ?? [];
+    for (const { system, runs, diagnostics } of measured) {
       const line = {
         scenario: scenario.name,
         system: system.name,
-        runs: runs[i] ?? [],
-        median: median(runs[i] ?? []),
-        ...(found.length > 0 ? { diagnostics: found } : {}),
+        runs,
+        median: median(runs),
+        ...(diagnostics.length > 0 ? { diagnostics } : {}),
       };
       results.push(line);
       process.stdout.write(`${JSON.stringify(line)}\n`);
     }
   }
 } finally {
-  await current?.stop();
+  await stopCurrent();
 }
 
 const table = renderTable();
