@@ -10,6 +10,11 @@ export interface PeerOptions {
 export type PeerMetrics = Record<string, number> | null;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This process's CPU time in seconds: the load generator's cost, the same code for every system. */
+const generatorCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 const PAIRS = 200;
 const WINDOW = 4;
 
@@ -53,12 +58,16 @@ async function steadyRate(
   system: PeerSystem,
   count: () => number,
   o: PeerOptions,
-): Promise<{ perSecond: number; cpuUsPerItem: number }> {
+): Promise<{ perSecond: number; cpuUsPerItem: number; generatorCpuUsPerItem: number }> {
   await sleep(o.quick ? 1500 : 3000);
-  const [c0, t0, cpu0] = [count(), performance.now(), await system.cpuSeconds()];
+  const [c0, t0, cpu0, g0] = [count(), performance.now(), await system.cpuSeconds(), generatorCpuSeconds()];
   await sleep(o.quick ? 3000 : 10_000);
   const [items, seconds, cpu] = [count() - c0, (performance.now() - t0) / 1000, await system.cpuSeconds()];
-  return { perSecond: Math.round(items / seconds), cpuUsPerItem: cpuUsPer(cpu - cpu0, items) };
+  return {
+    perSecond: Math.round(items / seconds),
+    cpuUsPerItem: cpuUsPer(cpu - cpu0, items),
+    generatorCpuUsPerItem: cpuUsPer(generatorCpuSeconds() - g0, items),
+  };
 }
 
 /**
@@ -79,11 +88,15 @@ export async function throughput(system: PeerSystem, o: PeerOptions): Promise<Pe
     };
     for (let k = 0; k < WINDOW; k++) sender.send(to, peerBody(performance.now(), 2 * i));
   }
-  const { perSecond, cpuUsPerItem } = await steadyRate(system, () => delivered, o);
+  const { perSecond, cpuUsPerItem, generatorCpuUsPerItem } = await steadyRate(system, () => delivered, o);
   running = false;
   await sleep(500);
   await closeAll(clients);
-  return { messagesPerSecond: perSecond, serverCpuUsPerMessage: cpuUsPerItem };
+  return {
+    messagesPerSecond: perSecond,
+    serverCpuUsPerMessage: cpuUsPerItem,
+    generatorCpuUsPerMessage: generatorCpuUsPerItem,
+  };
 }
 
 /** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s, send → receive. */
@@ -152,11 +165,15 @@ export async function fanout(system: PeerSystem, o: PeerOptions): Promise<PeerMe
     if (running && from < 10) clients[from]?.send(to, peerBody(performance.now(), from));
   };
   for (let s = 0; s < 10; s++) for (let k = 0; k < WINDOW; k++) clients[s]?.send(to, peerBody(performance.now(), s));
-  const { perSecond, cpuUsPerItem } = await steadyRate(system, () => deliveries, o);
+  const { perSecond, cpuUsPerItem, generatorCpuUsPerItem } = await steadyRate(system, () => deliveries, o);
   running = false;
   await sleep(500);
   await closeAll(clients);
-  return { deliveriesPerSecond: perSecond, serverCpuUsPerDelivery: cpuUsPerItem };
+  return {
+    deliveriesPerSecond: perSecond,
+    serverCpuUsPerDelivery: cpuUsPerItem,
+    generatorCpuUsPerDelivery: generatorCpuUsPerItem,
+  };
 }
 
 /** Server RSS per idle authenticated connection with 5,000 clients connected. */
