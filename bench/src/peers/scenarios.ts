@@ -141,6 +141,8 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
     offeredPerSecond: offered,
     p50Ms: round(percentile(samples, 50)),
     p99Ms: round(percentile(samples, 99)),
+    // A stall shows here first: a p99 made of a few long pauses has a max far above it.
+    maxMs: round(samples.reduce((a, b) => Math.max(a, b), 0)),
     samples: samples.length,
     serverCpuUsPerMessage: cpuUsPer(cpu, inWindow),
   };
