@@ -3,23 +3,36 @@ import { Worker } from 'node:worker_threads';
 
 // Runs in its own thread with its own connection. A checkpoint copies WAL pages into the
 // database file and fsyncs it; done by the writer's connection it would stall every send
-// queued behind that commit.
+// queued behind that commit. Each pass reports the WAL's size and how much of it is copied.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+  try {
+    const [pass] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ log: pass.log, checkpointed: pass.checkpointed });
+  } catch {}
 }, workerData.intervalMs);
 parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
 `;
 
-/** Checkpoints the WAL from a worker thread until stopped. */
-export function startCheckpointer(path: string, intervalMs = 1000): { stop(): Promise<void> } {
+/** One background pass: frames in the WAL, and how many of them are now in the database file. */
+export interface CheckpointPass {
+  log: number;
+  checkpointed: number;
+}
+
+/** Checkpoints the WAL from a worker thread until stopped, reporting each pass to `onPass`. */
+export function startCheckpointer(
+  path: string,
+  { intervalMs = 1000, onPass = () => {} }: { intervalMs?: number; onPass?: (pass: CheckpointPass) => void } = {},
+): { stop(): Promise<void> } {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, driver } });
   worker.unref();
+  worker.on('message', onPass);
   return {
     async stop() {
       // Unreferenced, the worker would not keep the process alive long enough to say goodbye.

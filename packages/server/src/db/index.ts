@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
 import * as init from './migrations/0001-init.js';
@@ -87,16 +87,26 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 /** Opens the database and brings its schema to the latest migration. */
 export async function openDatabase(
   target: DatabaseTarget,
-  { procedures = [] }: { procedures?: readonly URL[] } = {},
+  { procedures = [], wal = {} }: { procedures?: readonly URL[]; wal?: WalOptions } = {},
 ): Promise<Database> {
   const database =
-    'postgresUrl' in target ? openPostgres(target.postgresUrl) : openSqlite(target.sqlitePath, procedures);
+    'postgresUrl' in target ? openPostgres(target.postgresUrl) : openSqlite(target.sqlitePath, procedures, wal);
   await migrate(database);
   return database;
 }
 
+/** How SQLite's WAL is kept short; the defaults are the production values, tests shrink them. */
+export interface WalOptions {
+  /** Past this many pages the WAL is rewound, right after a background pass. */
+  rewindPages?: number;
+  /** How often the background checkpointer runs. */
+  checkpointMs?: number;
+  /** Where SQLite's own checkpoint inside a COMMIT takes over (a dead checkpointer). */
+  backstopPages?: number;
+}
+
 /** `procedures`: modules whose `procedures` the SQLite thread can run (db/sqlite-thread.ts). */
-function openSqlite(path: string, procedures: readonly URL[]): Database {
+function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOptions): Database {
   if (path === ':memory:') {
     // A worker thread cannot share an in-memory database: this one stays on the event loop.
     const sqlite = new SQLite(path);
@@ -118,13 +128,21 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
   const search = `${path.replace(/\.db$/, '')}-search.db`;
   prepareSearchFile(sqlite, search);
   // Checkpoints happen in a worker (db/checkpointer.ts). Under a steady stream of commits its
-  // checkpoint never catches the last one, so SQLite cannot rewind the WAL; only the writer's
-  // own checkpoint does, inside a COMMIT, which then takes 8–17 ms (mostly the database file's
-  // fsync). At 5,000 msg/s a commit adds ~28 pages, so a limit of 16,000 pages stalled the
-  // writer every 0.9 s and made most of p99; 65,536 pages (256 MiB of WAL) stall it every
-  // ~3.5 s. When traffic pauses, the worker's checkpoint catches up and the WAL rewinds at the
-  // next commit, so bursts shorter than that never reach the limit.
-  const thread = new SqliteThread(path, { autocheckpoint: 65_536, procedures, attach: { search } });
+  // passes never copy the last commit (another one lands during each pass), so SQLite never
+  // rewinds the WAL by itself. Its fallback, the writer's own checkpoint inside a COMMIT every N
+  // pages, copied up to a second of frames and fsynced the database file there: 20–36 ms in
+  // which every send waited, every ~3.4 s at 5,000 msg/s, half of p99 (docs/benchmarks.md,
+  // 2026-12-06, evening). So right after a pass that leaves the WAL over `rewindPages`, one more
+  // checkpoint runs on the writer's connection, between two batches (a statement waits until no
+  // procedure runs, and batches wait for it): it copies only what was committed during the pass,
+  // and the writer's next transaction starts the WAL over. SQLite's own checkpoint stays as a
+  // backstop far above, should the worker die.
+  const rewindPages = walOptions.rewindPages ?? 65_536;
+  const thread = new SqliteThread(path, {
+    autocheckpoint: walOptions.backstopPages ?? rewindPages * 4,
+    procedures,
+    attach: { search },
+  });
   const db = new Kysely<DB>({ dialect: sqliteThreadDialect(thread) });
   let wal: FileHandle | null = null;
   // The thread's connection commits with synchronous=NORMAL: COMMIT writes the WAL without
@@ -135,7 +153,22 @@ function openSqlite(path: string, procedures: readonly URL[]): Database {
     wal ??= await open(`${path}-wal`, 'r');
     await wal.datasync();
   };
-  const checkpointer = startCheckpointer(path);
+  let rewinding = false;
+  const checkpointer = startCheckpointer(path, {
+    ...(walOptions.checkpointMs ? { intervalMs: walOptions.checkpointMs } : {}),
+    onPass: (pass) => {
+      if (rewinding || pass.log < rewindPages) return;
+      rewinding = true;
+      // A failure (the thread restarting, a reader holding the old frames) only means the WAL
+      // grows until the next pass tries again.
+      void sql`pragma wal_checkpoint(PASSIVE)`
+        .execute(db)
+        .catch(() => {})
+        .finally(() => {
+          rewinding = false;
+        });
+    },
+  });
   return {
     db,
     reads,
