@@ -238,6 +238,29 @@ export async function buildApp(config: Config): Promise<KurierApp> {
       this.set(await messages.searchBacklog());
     },
   });
+  const walStats = database.walStats;
+  if (walStats) {
+    // A WAL that keeps growing means its rewinds fail: a long reader, or a dead checkpointer.
+    new Gauge({
+      name: 'kurier_wal_pages',
+      help: "Pages in SQLite's write-ahead log at the background checkpointer's last pass",
+      registers: [registry],
+      collect() {
+        this.set(walStats().pages);
+      },
+    });
+    let counted = 0;
+    new Counter({
+      name: 'kurier_wal_rewinds_total',
+      help: 'Times the WAL passed its limit and was started over between two batches',
+      registers: [registry],
+      collect() {
+        const { rewinds } = walStats();
+        this.inc(rewinds - counted);
+        counted = rewinds;
+      },
+    });
+  }
   const httpRequests = new Counter({
     name: 'kurier_http_requests_total',
     help: 'HTTP requests by status class',

@@ -39,6 +39,8 @@ export interface Database {
   files: { main: string; search: string } | null;
   /** Makes every commit so far durable; absent where a commit is durable by itself. */
   sync?: () => Promise<void>;
+  /** SQLite's WAL (file databases): its size at the last background pass, and rewinds asked for. */
+  walStats?: () => { pages: number; rewinds: number };
   close(): Promise<void>;
 }
 
@@ -154,11 +156,14 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
     await wal.datasync();
   };
   let rewinding = false;
+  const walStats = { pages: 0, rewinds: 0 };
   const checkpointer = startCheckpointer(path, {
     ...(walOptions.checkpointMs ? { intervalMs: walOptions.checkpointMs } : {}),
     onPass: (pass) => {
+      walStats.pages = pass.log;
       if (rewinding || pass.log < rewindPages) return;
       rewinding = true;
+      walStats.rewinds++;
       // A failure (the thread restarting, a reader holding the old frames) only means the WAL
       // grows until the next pass tries again.
       void sql`pragma wal_checkpoint(PASSIVE)`
@@ -177,6 +182,7 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
     thread,
     files: { main: path, search },
     sync,
+    walStats: () => ({ ...walStats }),
     close: async () => {
       await checkpointer.stop();
       await wal?.close();

@@ -146,6 +146,9 @@ describe('operations endpoints', () => {
     expect(metrics).toMatch(/kurier_writer_fsync_seconds_count [1-9]/);
     // Messages not searchable yet: the background index's backlog (SQLite), at most this send.
     expect(metrics).toMatch(/^kurier_search_index_backlog_messages [01]$/m);
+    // The WAL's size and its rewinds (SQLite files): far below the limit here.
+    expect(metrics).toMatch(/^kurier_wal_pages \d+$/m);
+    expect(metrics).toMatch(/^kurier_wal_rewinds_total 0$/m);
     socket.ws.close();
   });
 
