@@ -231,9 +231,9 @@ export async function offline(system: PeerSystem, _o: PeerOptions): Promise<Peer
     // The fewest any round received: a round that lost messages shows.
     received: Math.min(...rounds.map((r) => r.received)),
     // Tenths: the systems are often within a millisecond of each other here.
-    allReceivedMs: tenths(percentile(times, 50)),
-    fastestRoundMs: tenths(Math.min(...times)),
-    slowestRoundMs: tenths(Math.max(...times)),
+    allReceivedMs: round(percentile(times, 50), 1),
+    fastestRoundMs: round(Math.min(...times), 1),
+    slowestRoundMs: round(Math.max(...times), 1),
   };
 }
 
@@ -267,8 +267,7 @@ async function offlineRound(
   return { received, ms };
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
+function round(n: number, places = 2): number {
+  const scale = 10 ** places;
+  return Math.round(n * scale) / scale;
 }
-
-const tenths = (n: number) => Math.round(n * 10) / 10;

@@ -252,7 +252,7 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     let counted = 0;
     new Counter({
       name: 'kurier_wal_rewinds_total',
-      help: 'Times the WAL passed its limit and was started over between two batches',
+      help: 'Times the WAL passed its limit and was copied whole between two batches, to be started over',
       registers: [registry],
       collect() {
         const { rewinds } = walStats();

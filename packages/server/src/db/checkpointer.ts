@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 
 // Runs in its own thread with its own connection. A checkpoint copies WAL pages into the
 // database file and fsyncs it; done by the writer's connection it would stall every send
-// queued behind that commit. Each pass reports the WAL's size and how much of it is copied.
+// queued behind that commit. Each pass reports the WAL's size.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -12,16 +12,15 @@ db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
   try {
     const [pass] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ log: pass.log, checkpointed: pass.checkpointed });
+    parentPort.postMessage({ log: pass.log });
   } catch {}
 }, workerData.intervalMs);
 parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
 `;
 
-/** One background pass: frames in the WAL, and how many of them are now in the database file. */
+/** One background pass: the frames in the WAL when it ran. */
 export interface CheckpointPass {
   log: number;
-  checkpointed: number;
 }
 
 /** Checkpoints the WAL from a worker thread until stopped, reporting each pass to `onPass`. */

@@ -39,7 +39,7 @@ export interface Database {
   files: { main: string; search: string } | null;
   /** Makes every commit so far durable; absent where a commit is durable by itself. */
   sync?: () => Promise<void>;
-  /** SQLite's WAL (file databases): its size at the last background pass, and rewinds asked for. */
+  /** SQLite's WAL (file databases): its size at the last background pass, and its rewinds. */
   walStats?: () => { pages: number; rewinds: number };
   close(): Promise<void>;
 }
@@ -163,11 +163,14 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
       walStats.pages = pass.log;
       if (rewinding || pass.log < rewindPages) return;
       rewinding = true;
-      walStats.rewinds++;
-      // A failure (the thread restarting, a reader holding the old frames) only means the WAL
-      // grows until the next pass tries again.
-      void sql`pragma wal_checkpoint(PASSIVE)`
+      // Only a checkpoint that copied every frame lets the next transaction start the WAL over.
+      // One that could not (a reader still on old frames, the thread restarting) only means the
+      // WAL grows until the next pass tries again.
+      void sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(PASSIVE)`
         .execute(db)
+        .then(({ rows: [done] }) => {
+          if (done && done.busy === 0 && done.checkpointed === done.log) walStats.rewinds++;
+        })
         .catch(() => {})
         .finally(() => {
           rewinding = false;
