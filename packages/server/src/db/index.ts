@@ -155,26 +155,27 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
     wal ??= await open(`${path}-wal`, 'r');
     await wal.datasync();
   };
-  let rewinding = false;
   const walStats = { pages: 0, rewinds: 0 };
   const checkpointer = startCheckpointer(path, {
     ...(walOptions.checkpointMs ? { intervalMs: walOptions.checkpointMs } : {}),
-    onPass: (pass) => {
+    // The next background pass waits for this checkpoint, so the two never collide.
+    onPass: async (pass) => {
       walStats.pages = pass.log;
-      if (rewinding || pass.log < rewindPages) return;
-      rewinding = true;
+      if (pass.log < rewindPages) return;
       // Only a checkpoint that copied every frame lets the next transaction start the WAL over.
       // One that could not (a reader still on old frames, the thread restarting) only means the
       // WAL grows until the next pass tries again.
-      void sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(PASSIVE)`
-        .execute(db)
-        .then(({ rows: [done] }) => {
-          if (done && done.busy === 0 && done.checkpointed === done.log) walStats.rewinds++;
-        })
-        .catch(() => {})
-        .finally(() => {
-          rewinding = false;
-        });
+      try {
+        const { rows } = await sql<{
+          busy: number;
+          log: number;
+          checkpointed: number;
+        }>`pragma wal_checkpoint(PASSIVE)`.execute(db);
+        const done = rows[0];
+        if (done && done.busy === 0 && done.checkpointed === done.log) walStats.rewinds++;
+      } catch {
+        // As above: the next pass tries again.
+      }
     },
   });
   return {
