@@ -158,6 +158,8 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
   const walStats = { pages: 0, rewinds: 0 };
   const checkpointer = startCheckpointer(path, {
     ...(walOptions.checkpointMs ? { intervalMs: walOptions.checkpointMs } : {}),
+    // The pass whose WAL size triggers the rewind below flushes the database file first.
+    flushPages: rewindPages,
     // The next background pass waits for this checkpoint, so the two never collide.
     onPass: async (pass) => {
       walStats.pages = pass.log;
@@ -170,7 +172,7 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
           busy: number;
           log: number;
           checkpointed: number;
-        }>`pragma wal_checkpoint(PASSIVE)`.execute(db);
+        }>`pragma main.wal_checkpoint(PASSIVE)`.execute(db);
         const done = rows[0];
         if (done && done.busy === 0 && done.checkpointed === done.log) walStats.rewinds++;
       } catch {
