@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { percentile } from '../client.js';
 import { cpuUsPer, type PeerClient, type PeerSystem, type PeerWorld, peerBody, readBody } from './system.js';
 
@@ -99,10 +100,30 @@ export async function throughput(system: PeerSystem, o: PeerOptions): Promise<Pe
   };
 }
 
+/**
+ * With KURIER_BENCH_SLOW=<file>, appends the slowest 1 % of the samples as JSON lines: when each
+ * was sent, in milliseconds of CLOCK_MONOTONIC (the clock of `perf record -k CLOCK_MONOTONIC`),
+ * and how long it took; so a system-wide profile shows what every thread did meanwhile.
+ */
+function traceSlowest(samples: readonly number[], sentAt: readonly number[]): void {
+  const file = process.env.KURIER_BENCH_SLOW;
+  if (!file) return;
+  // performance.now() counts from a monotonic origin of its own; hrtime is CLOCK_MONOTONIC.
+  const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  const order = samples.map((_, i) => i).sort((a, b) => (samples[b] as number) - (samples[a] as number));
+  const lines = order
+    .slice(0, Math.ceil(samples.length / 100))
+    .map((i) =>
+      JSON.stringify({ sentMs: round((sentAt[i] as number) + offset, 3), latencyMs: round(samples[i] as number) }),
+    );
+  appendFileSync(file, `${lines.join('\n')}\n`);
+}
+
 /** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s, send → receive. */
 export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerMetrics> {
   const { world, clients } = await pairs(system);
   const samples: number[] = [];
+  const sentAt: number[] = [];
   let measuring = false;
   let sent = 0;
   const timers: NodeJS.Timeout[] = [];
@@ -111,7 +132,10 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
     const receiver = clients[2 * i + 1] as PeerClient;
     const to = world.pairAddress[i] as string;
     receiver.onBody = (body) => {
-      if (measuring) samples.push(performance.now() - readBody(body).stamp);
+      if (!measuring) return;
+      const stamp = readBody(body).stamp;
+      samples.push(performance.now() - stamp);
+      sentAt.push(stamp);
     };
     // Spread over the 40 ms period so the offered load is smooth.
     timers.push(
@@ -137,6 +161,7 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
   for (const t of timers) clearInterval(t);
   await sleep(500);
   await closeAll(clients);
+  traceSlowest(samples, sentAt);
   return {
     offeredPerSecond: offered,
     p50Ms: round(percentile(samples, 50)),
