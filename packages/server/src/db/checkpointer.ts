@@ -7,8 +7,6 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const fs = require('node:fs');
-let file = null;
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 // One pass at a time, and the next only once the main thread has answered this one: whatever
@@ -17,19 +15,11 @@ let timer = setTimeout(pass, workerData.intervalMs);
 function pass() {
   let log = -1;
   try { log = db.pragma('wal_checkpoint(PASSIVE)')[0].log; } catch {}
-  // SQLite fsyncs the database file only when a checkpoint copies the whole WAL, which under a
-  // steady stream of commits only the rewind does: on the writer's connection, it then flushed
-  // every page the passes had copied since the last rewind, 18 ms in which every send waited.
-  // The pass that triggers the rewind flushes them here instead. Only that one: flushing after
-  // every pass wrote hot pages again each second and cost 3 % of throughput (docs/benchmarks.md).
-  if (log >= workerData.flushPages) {
-    try { file ??= fs.openSync(workerData.path, 'r'); fs.fdatasyncSync(file); } catch {}
-  }
   parentPort.postMessage({ log });
 }
 parentPort.on('message', (m) => {
   if (m === 'next') { timer = setTimeout(pass, workerData.intervalMs); return; }
-  clearTimeout(timer); db.close(); if (file !== null) fs.closeSync(file); process.exit(0);
+  clearTimeout(timer); db.close(); process.exit(0);
 });
 `;
 
@@ -46,17 +36,11 @@ export function startCheckpointer(
   path: string,
   {
     intervalMs = 1000,
-    flushPages = Number.POSITIVE_INFINITY,
     onPass = () => {},
-  }: {
-    intervalMs?: number;
-    /** From this WAL size on, a pass also fdatasyncs the database file (before a rewind). */
-    flushPages?: number;
-    onPass?: (pass: CheckpointPass) => Promise<void> | void;
-  } = {},
+  }: { intervalMs?: number; onPass?: (pass: CheckpointPass) => Promise<void> | void } = {},
 ): { stop(): Promise<void> } {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, flushPages, driver } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, driver } });
   worker.unref();
   worker.on('message', (pass: CheckpointPass) => {
     void Promise.resolve(onPass(pass)).finally(() => worker.postMessage('next'));

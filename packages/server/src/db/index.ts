@@ -158,8 +158,6 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
   const walStats = { pages: 0, rewinds: 0 };
   const checkpointer = startCheckpointer(path, {
     ...(walOptions.checkpointMs ? { intervalMs: walOptions.checkpointMs } : {}),
-    // The pass whose WAL size triggers the rewind below flushes the database file first.
-    flushPages: rewindPages,
     // The next background pass waits for this checkpoint, so the two never collide.
     onPass: async (pass) => {
       walStats.pages = pass.log;
@@ -167,6 +165,8 @@ function openSqlite(path: string, procedures: readonly URL[], walOptions: WalOpt
       // Only a checkpoint that copied every frame lets the next transaction start the WAL over.
       // One that could not (a reader still on old frames, the thread restarting) only means the
       // WAL grows until the next pass tries again.
+      // `main.` only: without a schema the pragma also checkpointed the search database, whose
+      // fsyncs (~7 ms) then stalled every send; its own writer (the indexer) checkpoints it.
       try {
         const { rows } = await sql<{
           busy: number;
