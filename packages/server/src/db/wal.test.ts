@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PAGE = 4096;
 const FRAME = PAGE + 24;
 
-const WAL = { rewindPages: 400, checkpointMs: 20, backstopPages: 4000 };
+const WAL = { rewindPages: 400, checkpointMs: 20, backstopPages: 10_000 };
 
 /** `count` commits one after another with no pause; the WAL file's largest extent meanwhile. */
 async function writeSteadily(db: Database['db'], path: string, count: number): Promise<number> {
@@ -27,23 +27,23 @@ async function writeSteadily(db: Database['db'], path: string, count: number): P
 describe('the WAL under steady writes (SQLite)', () => {
   it('D4: is started over near its limit between two commits, never by a checkpoint inside one', async () => {
     const path = join(dir, 'steady.db');
-    // SQLite's own checkpoint in a COMMIT (the backstop) is at 4,000 pages: a WAL that grows past
-    // 2,500 was only ever started over by it. What lands between a pass and the rewind after it
-    // adds up to a few hundred pages here.
+    // SQLite's own checkpoint in a COMMIT (the backstop) is at 10,000 pages: a WAL that grows past
+    // 5,000 was only ever started over by it. What lands between a pass and the rewind after it
+    // adds up to a few hundred pages on a quiet machine, and to 3,100 once under CI's load.
     const database = await openDatabase({ sqlitePath: path }, { wal: WAL });
     try {
       await sql`create table scratch (x blob)`.execute(database.db);
       // The background passes never find the WAL fully copied, as under steady traffic.
-      const largest = await writeSteadily(database.db, path, 6000);
+      const largest = await writeSteadily(database.db, path, 12_000);
       const { rows } = await sql<{ n: number }>`select count(*) as n from scratch`.execute(database.db);
-      expect(rows[0]?.n).toBe(6000);
-      // ~6,000 pages were written; the file (its largest extent) stayed near the limit.
+      expect(rows[0]?.n).toBe(12_000);
+      // ~12,000 pages were written; the file (its largest extent) stayed near the limit.
       expect(largest).toBeGreaterThan(300 * FRAME);
-      expect(largest).toBeLessThan(2500 * FRAME);
+      expect(largest).toBeLessThan(5000 * FRAME);
       // What /metrics shows of it: the WAL's size at the last pass, and the rewinds.
       const stats = database.walStats?.();
       expect(stats?.rewinds).toBeGreaterThan(0);
-      expect(stats?.pages).toBeLessThan(2500);
+      expect(stats?.pages).toBeLessThan(5000);
     } finally {
       await database.close();
     }
