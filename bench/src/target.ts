@@ -25,7 +25,14 @@ export class Target {
   /** Starts the server process and waits until it listens. */
   static async start(kind: TargetKind): Promise<Target> {
     const target = new Target(kind);
-    await target.#spawn();
+    try {
+      await target.#spawn();
+    } catch (err) {
+      // A server that dies while starting leaves nobody to stop it: its data goes here.
+      target.#child?.kill('SIGKILL');
+      rmSync(target.#dataDir, { recursive: true, force: true });
+      throw err;
+    }
     return target;
   }
 
