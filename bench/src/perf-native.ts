@@ -48,47 +48,49 @@ export function parsePerfScript(text: string): Sample[] {
 
 const has = (s: Sample, needle: string) => s.frames.some((f) => f.sym.includes(needle));
 
+const bump = <K>(counts: Map<K, number>, key: K) => counts.set(key, (counts.get(key) ?? 0) + 1);
+
+const MARKERS: readonly [needle: string, activity: string][] = [
+  ['walCheckpoint', 'checkpoint'],
+  ['fdatasync', 'fsync'],
+  ['fsync', 'fsync'],
+  ['walWriteOneFrame', 'WAL write'],
+  ['sqlite3_step', 'SQL'],
+  ['Scavenge', 'GC'],
+  ['MarkCompact', 'GC'],
+  ['ConcurrentMarking', 'GC'],
+  ['PostMessage', 'postMessage'],
+  ['Message::Deserialize', 'postMessage'],
+  ['tcp_sendmsg', 'socket write'],
+  ['uv__read', 'socket read'],
+  ['JsonStringify', 'JSON'],
+  ['epoll_wait', 'epoll'],
+];
+
 /**
  * What a sample was doing, by the first marker found in its stack (the order matters: an fsync
  * inside a checkpoint is the checkpoint's). Coarse on purpose: it names where time goes.
  */
 export function activityOf(s: Sample): string {
   if (s.pid === 0) return 'idle';
-  const markers: [string, string][] = [
-    ['walCheckpoint', 'checkpoint'],
-    ['fdatasync', 'fsync'],
-    ['fsync', 'fsync'],
-    ['walWriteOneFrame', 'WAL write'],
-    ['sqlite3_step', 'SQL'],
-    ['Scavenge', 'GC'],
-    ['MarkCompact', 'GC'],
-    ['ConcurrentMarking', 'GC'],
-    ['PostMessage', 'postMessage'],
-    ['Message::Deserialize', 'postMessage'],
-    ['tcp_sendmsg', 'socket write'],
-    ['uv__read', 'socket read'],
-    ['JsonStringify', 'JSON'],
-    ['epoll_wait', 'epoll'],
-  ];
-  for (const [needle, name] of markers) if (has(s, needle)) return name;
+  for (const [needle, name] of MARKERS) if (has(s, needle)) return name;
   return 'other';
 }
 
 /** What a thread is, from what it does most: the one that commits sends, checkpoints, indexes… */
 export function roleOf(samples: readonly Sample[], pid: number, tid: number): string {
   if (pid === 0) return 'idle';
-  const count = (needle: string) => samples.filter((s) => has(s, needle)).length;
-  const n = samples.length || 1;
-  if (count('fts5') / n > 0.2) return 'search indexer';
+  const share = (test: (s: Sample) => boolean) => samples.filter(test).length / (samples.length || 1);
+  const often = (needle: string) => share((s) => has(s, needle)) > 0.2;
+  if (often('fts5')) return 'search indexer';
   // The SQLite thread checkpoints too (the WAL's rewind); the checkpointer does nothing else.
-  const statements = samples.filter((s) => has(s, 'sqlite3_step') && !has(s, 'walCheckpoint')).length;
-  if (tid !== pid && statements / n > 0.2) return 'SQLite thread';
-  if (count('walCheckpoint') / n > 0.2) return 'checkpointer';
-  if (count('uv__fs_work') / n > 0.2 || count('uv__fs_') / n > 0.2) return 'libuv pool';
-  if (count('ConcurrentMarking') / n > 0.2 || count('ScavengerCollector') / n > 0.2) return 'GC helper';
+  if (tid !== pid && share((s) => has(s, 'sqlite3_step') && !has(s, 'walCheckpoint')) > 0.2) return 'SQLite thread';
+  if (often('walCheckpoint')) return 'checkpointer';
+  if (often('uv__fs_')) return 'libuv pool';
+  if (often('ConcurrentMarking') || often('ScavengerCollector')) return 'GC helper';
   if (samples.every((s) => s.frames.every((f) => f.dso === '[kernel.kallsyms]'))) return 'kernel';
   if (tid === pid) return 'main';
-  if (count('Worker::Run') / n > 0.5) return 'worker';
+  if (share((s) => has(s, 'Worker::Run')) > 0.5) return 'worker';
   return 'other';
 }
 
@@ -155,8 +157,7 @@ export function activityBetween(
     if (s.t < from || s.t > to) continue;
     const role = roles.get(s.tid) ?? 'other';
     const counts = out.get(role) ?? new Map<string, number>();
-    const what = activityOf(s);
-    counts.set(what, (counts.get(what) ?? 0) + 1);
+    bump(counts, activityOf(s));
     out.set(role, counts);
   }
   return out;
@@ -173,14 +174,14 @@ function top(
   const inclusive = new Map<string, number>();
   for (const s of mine) {
     const leaf = s.frames[0];
-    if (leaf) self.set(`${leaf.sym} [${leaf.dso}]`, (self.get(`${leaf.sym} [${leaf.dso}]`) ?? 0) + 1);
-    const at = under ? s.frames.findIndex((f) => f.sym.includes(under)) : s.frames.length;
+    if (leaf) bump(self, `${leaf.sym} [${leaf.dso}]`);
+    if (!under) {
+      for (const sym of new Set(s.frames.map((f) => f.sym))) bump(inclusive, sym);
+      continue;
+    }
     // With --under: what the symbol called, one level down (its own time as "(self)").
-    if (under && at >= 0) {
-      const child = at > 0 ? (s.frames[at - 1] as Frame).sym : '(self)';
-      inclusive.set(child, (inclusive.get(child) ?? 0) + 1);
-    } else if (!under)
-      for (const sym of new Set(s.frames.map((f) => f.sym))) inclusive.set(sym, (inclusive.get(sym) ?? 0) + 1);
+    const at = s.frames.findIndex((f) => f.sym.includes(under));
+    if (at >= 0) bump(inclusive, at > 0 ? (s.frames[at - 1] as Frame).sym : '(self)');
   }
   const print = (title: string, m: Map<string, number>) => {
     console.log(title);
@@ -193,8 +194,8 @@ function top(
 }
 
 function main(): void {
-  const [command, file] = process.argv.slice(2);
   const args = process.argv.slice(2);
+  const [command, file] = args;
   if (!command || !file) {
     console.error('usage: perf-native.ts threads|top|episodes <perf-script.txt> [--tid=N] [--under=sym] [--slow=file]');
     process.exit(2);
@@ -207,8 +208,10 @@ function main(): void {
         `${String(t.pid).padStart(7)} ${String(t.tid).padStart(7)} ${String(t.samples).padStart(7)}  ${t.role}`,
       );
   } else if (command === 'top') {
+    const tid = Number(flagOf(args, 'tid'));
+    if (!Number.isInteger(tid)) throw new Error('--tid=<thread id> is needed (see `threads`)');
     top(samples, {
-      tid: Number(flagOf(args, 'tid')),
+      tid,
       under: flagOf(args, 'under'),
       count: Number(flagOf(args, 'count') ?? 30),
     });

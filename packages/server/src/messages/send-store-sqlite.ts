@@ -20,7 +20,7 @@ const COLUMNS = [
 ] as const satisfies readonly (keyof MessageRow)[];
 const SELECT = `select ${COLUMNS.join(', ')} from messages`;
 // Positional: better-sqlite3 binds a named parameter by looking its name up on the row object,
-// two property lookups per column, 5 % of the SQLite thread at saturation (docs/benchmarks.md).
+// two property lookups per column: ~4 % of the SQLite thread at saturation (docs/benchmarks.md).
 const INSERT = `insert into messages (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
 
 /**
