@@ -13,6 +13,7 @@ import * as inbox from './migrations/0005-inbox.js';
 import * as contactMerge from './migrations/0006-contact-merge.js';
 import * as inboxIndexes from './migrations/0007-inbox-indexes.js';
 import * as searchDatabase from './migrations/0008-search-database.js';
+import * as messageCreationOrder from './migrations/0009-message-creation-order.js';
 import type { DB } from './schema.js';
 import { withStatementCache } from './sqlite-connection.js';
 import { SqliteThread, sqliteThreadDialect } from './sqlite-thread.js';
@@ -213,6 +214,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<unknown>, dialect: Dialect) =
   '0006-contact-merge': contactMerge,
   '0007-inbox-indexes': inboxIndexes,
   '0008-search-database': searchDatabase,
+  '0009-message-creation-order': messageCreationOrder,
 };
 
 async function migrate(database: Database): Promise<void> {

@@ -106,6 +106,11 @@ export interface MessagesTable {
   edited_at: number | null;
   deleted_at: number | null;
   change_id: number;
+  /**
+   * The change id the message was created with (0 for messages from before migration 0009). Equal
+   * to `change_id` until the message changes; in a conversation it grows with `seq`.
+   */
+  created_change_id: number;
   /** The attached media of a `file` message. */
   media_id: string | null;
 }

@@ -117,6 +117,7 @@ export async function commitSends(
       edited_at: null,
       deleted_at: null,
       change_id: 0,
+      created_change_id: 0,
       media_id: item.mediaId ?? null,
     };
     const message = presentMessage(row, [], refOf(row.media_id));
@@ -131,6 +132,7 @@ export async function commitSends(
   // rows and created are parallel; the presented objects are what acks and events carry.
   rows.forEach((row, i) => {
     row.change_id = firstChange + i;
+    row.created_change_id = row.change_id;
     (created[i] as Message).changeId = firstChange + i;
   });
   await s.insertMany(rows);

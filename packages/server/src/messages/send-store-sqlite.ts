@@ -16,6 +16,7 @@ const COLUMNS = [
   'edited_at',
   'deleted_at',
   'change_id',
+  'created_change_id',
   'media_id',
 ] as const satisfies readonly (keyof MessageRow)[];
 const SELECT = `select ${COLUMNS.join(', ')} from messages`;

@@ -295,6 +295,7 @@ export function messagesService({
       edited_at: null,
       deleted_at: null,
       change_id: input.changeId,
+      created_change_id: input.changeId,
       media_id: null,
     };
     await s.insertMany([row]);

@@ -18,6 +18,10 @@ export function syncStore(db: Kysely<DB>) {
      * of each one's `limit`-th change id after `after` (each read from the conversation's index,
      * stopping there). The first `limit` rows overall lie below it, and a page costs at most
      * `limit` rows per conversation instead of the user's whole backlog.
+     *
+     * That index, `(conversation_id, change_id)`, exists on PostgreSQL only. On SQLite catch-ups
+     * read through `sync/store-sqlite.ts` (migration 0009), and this query, which then walks each
+     * conversation by seq, is the plain reference its tests compare with.
      */
     messages: (userId: string, after: number, limit: number) => {
       const customer = isContactId(userId);

@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import type { Member, Message } from '@kurier/protocol';
 import { MemoryStorage } from '@kurier/sdk';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directChat, newClient, rawSocket, secondDevice, type TestUser, until } from '../../../../test/factories.js';
 import { noisePng } from '../../../../test/files.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 import { catchUpFrame, syncService } from './service.js';
+import { CATCH_UP_MESSAGE_STATEMENTS } from './store-sqlite.js';
 
 describe.each(DIALECTS)('sync on %s', (dialect) => {
   let server: TestServer;
@@ -257,6 +261,49 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     for (const m of history.messages) expect(sent.find((s) => s.id === m.id)).toEqual(m);
   });
 
+  it('S10: new messages found by seq and changed ones by change id: from every cursor the pages of the plain query', async () => {
+    const sync = serverSync();
+    const group = (await anna.client.createConversation({ kind: 'group', name: 'Lager', memberIds: [ben.id] }))
+      .conversation.id;
+    const start = await sync.head();
+    const sent: Message[] = [];
+    const at = (i: number) => (sent[i] as Message).id;
+    for (let i = 0; i < 12; i++) {
+      sent.push(await anna.client.send(i % 3 === 2 ? group : chatId, `m ${i}`));
+      // Older messages change between new ones: each moves to a later change id.
+      if (i === 4) await anna.client.edit(at(1), 'm 1 (edited)');
+      if (i === 6) await anna.client.react(at(3), '👍');
+      if (i === 8) await anna.client.delete(at(5));
+      if (i === 10) await anna.client.edit(at(8), 'm 8 (edited)');
+      if (i === 10) await anna.client.edit(at(8), 'm 8 (edited twice)');
+    }
+    if (dialect === 'sqlite') {
+      // Rows from before migration 0009 have 0 for their creation: the group's first seqs. The
+      // chat's first message stays new, as in a conversation started after the cursor.
+      await sql`update messages set created_change_id = 0 where conversation_id = ${group} and seq <= 3`.execute(
+        server.kurier.database.db,
+      );
+    }
+    const end = await sync.head();
+    // `page` reads with the plain query (change id > cursor, in order): the reference.
+    for (let after = start; after <= end; after++) {
+      for (const limit of [1, 2, 3, 5, 50]) {
+        const frame = await sync.catchUpFrame(ben.id, after, limit);
+        expect(text(frame), `after ${after}, limit ${limit}`).toBe(
+          text(catchUpFrame(await sync.page(ben.id, after, limit))),
+        );
+      }
+    }
+    const whole = JSON.parse(text(await sync.catchUpFrame(ben.id, start, 100))) as {
+      changes: { message?: Message }[];
+    };
+    const messages = whole.changes.flatMap((c) => (c.message ? [c.message] : []));
+    expect(messages.map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
+    expect(messages.find((m) => m.id === at(8))?.text).toBe('m 8 (edited twice)');
+    expect(messages.find((m) => m.id === at(5))?.text).toBeNull();
+    expect(messages.find((m) => m.id === at(3))?.reactions).toEqual([{ emoji: '👍', userIds: [anna.id] }]);
+  });
+
   it('S7: a client that stops reading holds back the catch-up instead of the server buffering it all', {
     timeout: 60_000,
   }, async () => {
@@ -399,6 +446,87 @@ describe.each(DIALECTS)('sync on %s', (dialect) => {
     );
     const users = await anna.client.users();
     expect(users.find((u) => u.id === ben.id)?.lastSeenAt).not.toBeNull();
+  });
+});
+
+describe('sync on sqlite: indexes', () => {
+  it('S10: a database from before migration 0009 catches up as before, old messages and new', async () => {
+    const first = await startServer({ dialect: 'sqlite' });
+    const { dataDir } = first.config;
+    let { anna, ben, chatId } = await directChat(first);
+    const old: Message[] = [];
+    for (let i = 0; i < 9; i++) old.push(await anna.client.send(chatId, `alt ${i}`));
+    await anna.client.edit((old[2] as Message).id, 'alt 2 (bearbeitet)');
+    for (const u of [anna, ben]) u.client.close();
+    await first.kurier.close();
+    // Back to the schema of migration 0008, rows and all, as a server of that version left it.
+    const file = new Database(join(dataDir, 'kurier.db'));
+    file.exec(`drop index messages_conversation_changed;
+      create index messages_conversation_change on messages (conversation_id, change_id);
+      alter table messages drop column created_change_id;
+      delete from kysely_migration where name = '0009-message-creation-order';`);
+    file.close();
+
+    const server = await startServer({ dialect: 'sqlite', config: { dataDir } });
+    try {
+      anna = { ...anna, client: newClient(server, { token: anna.token }) };
+      await anna.client.connect();
+      const fresh: Message[] = [];
+      for (let i = 0; i < 5; i++) fresh.push(await anna.client.send(chatId, `neu ${i}`));
+      await anna.client.edit((old[6] as Message).id, 'alt 6 (nach dem Update bearbeitet)');
+      await anna.client.react((fresh[1] as Message).id, '👍');
+      const sync = syncService({
+        db: server.kurier.database.db,
+        messages: server.kurier.messages,
+        thread: server.kurier.database.thread,
+      });
+      const end = await sync.head();
+      for (let after = 0; after <= end; after++) {
+        for (const limit of [1, 4, 50]) {
+          const frame = await sync.catchUpFrame(ben.id, after, limit);
+          const expected = catchUpFrame(await sync.page(ben.id, after, limit));
+          expect(text(frame), `after ${after}, limit ${limit}`).toBe(text(expected));
+        }
+      }
+      const whole = JSON.parse(text(await sync.catchUpFrame(ben.id, 0, 100))) as { changes: { message?: Message }[] };
+      const texts = whole.changes.flatMap((c) => (c.message ? [c.message.text] : []));
+      expect(texts).toHaveLength(14);
+      expect(texts.slice(-3)).toEqual(['neu 4', 'alt 6 (nach dem Update bearbeitet)', 'neu 1']);
+    } finally {
+      anna.client.close();
+      await server.close();
+    }
+  });
+
+  it('S10: a send writes one index led by the conversation; the catch-up reads messages only by index', async () => {
+    const server = await startServer({ dialect: 'sqlite' });
+    try {
+      const sqlite = server.kurier.database.sqlite as NonNullable<TestServer['kurier']['database']['sqlite']>;
+      const indexes = sqlite
+        .prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'messages'")
+        .all() as { name: string; sql: string | null }[];
+      const conversationLed = indexes.filter(
+        (i) => (sqlite.pragma(`index_info(${i.name})`) as { name: string }[])[0]?.name === 'conversation_id',
+      );
+      // (conversation_id, seq), which every message lands in, and the changed messages' index.
+      expect(conversationLed).toHaveLength(2);
+      const partial = conversationLed.filter((i) => / where /i.test(i.sql ?? ''));
+      expect(partial.map((i) => i.name)).toEqual(['messages_conversation_changed']);
+      for (const statement of CATCH_UP_MESSAGE_STATEMENTS) {
+        const params = statement
+          .split('?')
+          .slice(1)
+          .map(() => 1);
+        const plan = (sqlite.prepare(`explain query plan ${statement}`).all(...params) as { detail: string }[])
+          .map((p) => p.detail)
+          .join('; ');
+        // A search through an index in the wanted order: no scan, no sort.
+        expect(plan, statement).toMatch(/^SEARCH messages USING INDEX \w+ \(conversation_id=\?/);
+        expect(plan, statement).not.toMatch(/SCAN|TEMP B-TREE/);
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
 
