@@ -6,6 +6,7 @@ import {
   createStaff,
   createTeam,
   createVisitor,
+  rawSocket,
   type TestUser,
   type TestVisitor,
   until,
@@ -295,6 +296,39 @@ describe.each(DIALECTS)('team inbox on %s', (dialect) => {
     const cem = await createStaff(server, owner, { username: 'cem', role: 'agent' });
     await expect(cem.client.inbox.join(id)).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
     cem.client.close();
+  });
+
+  it('I18: one batch with sends to a customer and to a colleague: each answered with its own message', async () => {
+    const team = await createTeam(owner, 'Support', [ana, bo]);
+    const inbox = await createInbox(owner, { teams: [team] });
+    const customer = (await (await visitor(inbox.widgetKey)).start('Hallo')).conversation.id;
+    await ana.client.inbox.assign(customer, ana.id);
+    const colleague = (await ana.client.createConversation({ kind: 'direct', userId: bo.id })).conversation.id;
+    // On SQLite the customer's sends leave the thread's batch for the inbox's own transaction, so
+    // the thread answers for the colleague's sends by their place among all the items.
+    const socket = await rawSocket(server, ana.token);
+    const sends = [customer, colleague, customer, colleague, colleague].map((conversationId, i) => ({
+      type: 'send',
+      id: `s${i}`,
+      conversationId,
+      clientMsgId: `c${i}`,
+      text: `Nachricht ${i}`,
+    }));
+    for (const send of sends) socket.send(send);
+    for (const _ of sends) {
+      const ack = await socket.next('ack');
+      const send = sends.find((s) => s.id === ack.id);
+      expect(ack.message).toMatchObject({
+        conversationId: send?.conversationId,
+        text: send?.text,
+        clientMsgId: send?.clientMsgId,
+      });
+    }
+    const texts = async (id: string) =>
+      (await ana.client.history(id)).messages.flatMap((m) => (m.system ? [] : [m.text]));
+    expect(await texts(colleague)).toEqual(['Nachricht 1', 'Nachricht 3', 'Nachricht 4']);
+    expect(await texts(customer)).toEqual(['Hallo', 'Nachricht 0', 'Nachricht 2']);
+    socket.ws.close();
   });
 
   it('I17: inbox setup refuses bad input and non-admins, and changes nothing then', async () => {

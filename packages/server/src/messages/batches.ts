@@ -52,12 +52,12 @@ const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
  * Commits a batch of sends in the caller's transaction with a constant number of statements:
  * membership, idempotency, reply targets and (only when an item attaches a file) media are read
  * for the whole batch, seqs and change ids allocated in memory, then one multi-row insert. One
- * result per item, in order.
+ * result per item, in order; `createdFrom` gives the item of each created message.
  */
 export async function commitSends(
   s: SendStore,
   { trx, items, media }: { trx: Kysely<DB>; items: readonly SendItem[]; media: MediaLookup },
-): Promise<{ results: Result<Message>[]; created: Message[] }> {
+): Promise<{ results: Result<Message>[]; created: Message[]; createdFrom: number[] }> {
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
   const isMember = new Set(
     (await s.activeMemberships(conversationIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
@@ -82,10 +82,11 @@ export async function commitSends(
   const results: Result<Message>[] = [];
   const rows: MessageRow[] = [];
   const created: Message[] = [];
+  const createdFrom: number[] = [];
   // What is stored plus what this batch creates, so a retry inside the same batch gets the same
   // answer as its first occurrence.
   const known = stored;
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const key = pairKey(item.senderId, item.clientMsgId);
     const prior = known.get(key);
     if (prior) {
@@ -103,43 +104,52 @@ export async function commitSends(
     }
     const seq = (seqs.get(item.conversationId) ?? 0) + 1;
     seqs.set(item.conversationId, seq);
-    const row: MessageRow = {
-      id: newId('m'),
-      conversation_id: item.conversationId,
-      seq,
-      sender_id: item.senderId,
-      client_msg_id: item.clientMsgId,
-      type: item.note ? 'note' : item.mediaId ? 'file' : 'text',
-      text: item.text ?? null,
-      system: null,
-      reply_to_id: item.replyToId ?? null,
-      created_at: item.at,
-      edited_at: null,
-      deleted_at: null,
-      change_id: 0,
-      created_change_id: 0,
-      media_id: item.mediaId ?? null,
-    };
+    const row = newMessageRow(item, { id: newId('m'), seq, changeId: 0 });
     const message = presentMessage(row, [], refOf(row.media_id));
     rows.push(row);
     created.push(message);
+    createdFrom.push(index);
     known.set(key, { message, mediaId: row.media_id });
     results.push(ok(message));
   }
-  if (rows.length === 0) return { results, created: [] };
+  if (rows.length === 0) return { results, created: [], createdFrom: [] };
 
   const firstChange = await s.allocateChangeIds(rows.length);
   // rows and created are parallel; the presented objects are what acks and events carry.
   rows.forEach((row, i) => {
     row.change_id = firstChange + i;
-    row.created_change_id = row.change_id;
+    row.created_change_id = firstChange + i;
     (created[i] as Message).changeId = firstChange + i;
   });
   await s.insertMany(rows);
   const last = new Map<string, { id: string; seq: number; at: number }>();
   for (const row of rows) last.set(row.conversation_id, { id: row.conversation_id, seq: row.seq, at: row.created_at });
   await s.advanceConversations([...last.values()]);
-  return { results, created };
+  return { results, created, createdFrom };
+}
+
+/** The row a new send becomes: also how the event loop rebuilds it from the thread's short answer. */
+export function newMessageRow(
+  item: SendItem,
+  { id, seq, changeId }: { id: string; seq: number; changeId: number },
+): MessageRow {
+  return {
+    id,
+    conversation_id: item.conversationId,
+    seq,
+    sender_id: item.senderId,
+    client_msg_id: item.clientMsgId,
+    type: item.note ? 'note' : item.mediaId ? 'file' : 'text',
+    text: item.text ?? null,
+    system: null,
+    reply_to_id: item.replyToId ?? null,
+    created_at: item.at,
+    edited_at: null,
+    deleted_at: null,
+    change_id: changeId,
+    created_change_id: changeId,
+    media_id: item.mediaId ?? null,
+  };
 }
 
 function refuse(

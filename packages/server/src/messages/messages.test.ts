@@ -5,6 +5,7 @@ import type { Message } from '@kurier/protocol';
 import { CompiledQuery, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser, directChat, rawSocket, type TestUser, until } from '../../../../test/factories.js';
+import { noisePng } from '../../../../test/files.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 import { openDatabase } from '../db/index.js';
 import { SqliteThread } from '../db/sqlite-thread.js';
@@ -67,6 +68,41 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     expect(ids.size).toBe(1);
     const page = await anna.client.history(chatId);
     expect(page.messages.map((m) => m.seq)).toEqual([1, 2]);
+    socket.ws.close();
+  });
+
+  it('M9: every kind of send in one batch is acknowledged and delivered as history presents it', async () => {
+    const image = await anna.client.upload(await noisePng(32, 24), 'bild.png');
+    const file = await anna.client.upload(new TextEncoder().encode('notiz'), 'notiz.txt');
+    const earlier = await anna.client.send(chatId, 'vorher', { clientMsgId: 'earlier' });
+    const benSaw: Message[] = [];
+    ben.client.on('message', (m, { isNew }) => isNew && benSaw.push(m));
+    const socket = await rawSocket(server, anna.token);
+    // Back to back, so the writer takes them as one batch (or few): on SQLite the thread answers
+    // with ids and seqs, and the event loop presents the messages from its items again.
+    const frames = [
+      { id: 'text', clientMsgId: 'c-text', text: 'Grüße "Ben" \\ 😀' },
+      { id: 'reply', clientMsgId: 'c-reply', text: 'eine Antwort', replyToId: earlier.id },
+      { id: 'image', clientMsgId: 'c-image', text: 'mit Bild', mediaId: image.id },
+      { id: 'file', clientMsgId: 'c-file', mediaId: file.id },
+      { id: 'again', clientMsgId: 'c-text', text: 'Grüße "Ben" \\ 😀' },
+      { id: 'retry', clientMsgId: 'earlier', text: 'vorher' },
+    ];
+    for (const f of frames) socket.send({ type: 'send', conversationId: chatId, ...f });
+    const acks = new Map<string, Message>();
+    for (const _ of frames) {
+      const ack = await socket.next('ack');
+      acks.set(ack.id as string, ack.message as Message);
+    }
+    const history = new Map((await anna.client.history(chatId)).messages.map((m) => [m.id, m]));
+    expect(history.size).toBe(5);
+    for (const [id, message] of acks) expect(message, id).toEqual(history.get(message.id));
+    expect(acks.get('again')).toEqual(acks.get('text'));
+    expect(acks.get('retry')).toEqual(history.get(earlier.id));
+    expect(acks.get('image')?.media).toEqual(image);
+    const created = ['text', 'reply', 'image', 'file'].map((id) => acks.get(id)?.id);
+    await until(() => created.every((id) => benSaw.some((m) => m.id === id)), 'ben receives the four new messages');
+    for (const message of benSaw) expect(message).toEqual(history.get(message.id));
     socket.ws.close();
   });
 

@@ -17,7 +17,7 @@ import { commitReceipts, commitSends, type ReceiptItem, type SendItem } from './
 import { presentMessage, presentMessages, presentStored } from './present.js';
 import { indexStep, type SearchIndexer, searchIndexer, startSearchWorker } from './search-index.js';
 import { type MessageRow, type MessagesStore, messagesStore } from './store.js';
-import { fromThread, type ThreadReceiptOutput, type ThreadSendOutput } from './thread-procedures.js';
+import { fromThread, fromThreadSend, type ThreadReceiptOutput, type ThreadSendOutput } from './thread-procedures.js';
 
 /** One send: text, or a file uploaded before (`mediaId`) with an optional caption. */
 export interface SendInput {
@@ -200,12 +200,9 @@ export function messagesService({
       'send',
       async (items) => {
         const { output, synced } = await onThread<ThreadSendOutput>('send', items);
-        if (output.created.length > 0) searchIndex.touch();
-        return {
-          results: output.results.map((r) => (r === null ? null : fromThread(r))),
-          synced,
-          publish: () => publishMessages(output.created),
-        };
+        const { results, created } = fromThreadSend(items, output);
+        if (created.length > 0) searchIndex.touch();
+        return { results, synced, publish: () => publishMessages(created) };
       },
       { fallback: commitOnLoop, pipelined: true },
     );

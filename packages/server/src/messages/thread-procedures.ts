@@ -1,8 +1,16 @@
-import type { ErrorCode, Member, Message } from '@kurier/protocol';
+import type { ErrorCode, MediaRef, Member, Message } from '@kurier/protocol';
 import type { ProcedureContext } from '../db/sqlite-procedures.js';
 import { KurierError, type Result } from '../kernel/errors.js';
 import { lookupMedia } from '../media/present.js';
-import { commitReceipts, commitSends, type MediaLookup, type ReceiptItem, type SendItem } from './batches.js';
+import {
+  commitReceipts,
+  commitSends,
+  type MediaLookup,
+  newMessageRow,
+  type ReceiptItem,
+  type SendItem,
+} from './batches.js';
+import { presentMessage } from './present.js';
 import { sqliteSendStore } from './send-store-sqlite.js';
 import { messagesStore } from './store.js';
 
@@ -16,10 +24,17 @@ const toThread = <T>(r: Result<T>): ThreadResult<T> =>
 export const fromThread = <T>(r: ThreadResult<T>): Result<T> =>
   r.ok ? r : { ok: false, error: new KurierError(r.code, { message: r.message }) };
 
-/** What the send procedure hands back; a null result: the item takes the event loop's path. */
+/**
+ * What the send procedure hands back. A created message crosses as what the event loop cannot
+ * know from its item (id, seq, change id, media), and the event loop presents it again with the
+ * same code (`newMessageRow`): cloning whole messages across the port was ~7 % of the SQLite
+ * thread at saturation, and as much again on the event loop (docs/benchmarks.md).
+ */
 export interface ThreadSendOutput {
-  results: (ThreadResult<Message> | null)[];
-  created: Message[];
+  /** Per item: null (the item takes the event loop's path), a result, or which created message it got. */
+  results: (ThreadResult<Message> | { created: number } | null)[];
+  /** Per created message: its item's index, id, seq, change id and media. */
+  created: [item: number, id: string, seq: number, changeId: number, media: MediaRef | null][];
 }
 
 /** What the receipt procedure hands back. */
@@ -54,13 +69,33 @@ export const procedures = {
       if (own) slots.push(i);
       return own;
     });
-    const results: (ThreadResult<Message> | null)[] = items.map(() => null);
+    const results: ThreadSendOutput['results'] = items.map(() => null);
     if (here.length === 0) return { results, created: [] };
     // Nothing has written yet, so the conversations just read are what commitSends would read.
     const done = await commitSends({ ...store, lastSeqs: async () => conversations }, { trx, items: here, media });
+    // A retry inside the batch gets its first occurrence's message: the same object, so the same index.
+    const index = new Map(done.created.map((m, j) => [m, j]));
     done.results.forEach((r, k) => {
-      results[slots[k] as number] = toThread(r);
+      const j = r.ok ? index.get(r.value) : undefined;
+      results[slots[k] as number] = j === undefined ? toThread(r) : { created: j };
     });
-    return { results, created: done.created };
+    const created = done.created.map(
+      (m, j) => [slots[done.createdFrom[j] as number] as number, m.id, m.seq, m.changeId, m.media] as const,
+    );
+    return { results, created: created as ThreadSendOutput['created'] };
   },
 };
+
+/** The send procedure's answer as results and created messages, on the event loop. */
+export function fromThreadSend(
+  items: readonly SendItem[],
+  output: ThreadSendOutput,
+): { results: (Result<Message> | null)[]; created: Message[] } {
+  const created = output.created.map(([i, id, seq, changeId, media]) =>
+    presentMessage(newMessageRow(items[i] as SendItem, { id, seq, changeId }), [], media),
+  );
+  const results = output.results.map((r) =>
+    r === null ? null : 'created' in r ? { ok: true as const, value: created[r.created] as Message } : fromThread(r),
+  );
+  return { results, created };
+}
