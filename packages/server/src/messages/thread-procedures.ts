@@ -27,8 +27,8 @@ export const fromThread = <T>(r: ThreadResult<T>): Result<T> =>
 /**
  * What the send procedure hands back. A created message crosses as what the event loop cannot
  * know from its item (id, seq, change id, media), and the event loop presents it again with the
- * same code (`newMessageRow`): cloning whole messages across the port was ~7 % of the SQLite
- * thread at saturation, and as much again on the event loop (docs/benchmarks.md).
+ * same code (`newMessageRow`): cloning whole messages across the port cost ~3.4 µs per message,
+ * a third of it on the SQLite thread and two thirds on the event loop; now ~1.1 (docs/benchmarks.md).
  */
 export interface ThreadSendOutput {
   /** Per item: null (the item takes the event loop's path), a result, or which created message it got. */
@@ -79,10 +79,14 @@ export const procedures = {
       const j = r.ok ? index.get(r.value) : undefined;
       results[slots[k] as number] = j === undefined ? toThread(r) : { created: j };
     });
-    const created = done.created.map(
-      (m, j) => [slots[done.createdFrom[j] as number] as number, m.id, m.seq, m.changeId, m.media] as const,
-    );
-    return { results, created: created as ThreadSendOutput['created'] };
+    const created: ThreadSendOutput['created'] = done.created.map((m, j) => [
+      slots[done.createdFrom[j] as number] as number,
+      m.id,
+      m.seq,
+      m.changeId,
+      m.media,
+    ]);
+    return { results, created };
   },
 };
 
