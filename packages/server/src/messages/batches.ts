@@ -52,12 +52,12 @@ const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
  * Commits a batch of sends in the caller's transaction with a constant number of statements:
  * membership, idempotency, reply targets and (only when an item attaches a file) media are read
  * for the whole batch, seqs and change ids allocated in memory, then one multi-row insert. One
- * result per item, in order; `createdFrom` gives the item of each created message.
+ * result per item, in order.
  */
 export async function commitSends(
   s: SendStore,
   { trx, items, media }: { trx: Kysely<DB>; items: readonly SendItem[]; media: MediaLookup },
-): Promise<{ results: Result<Message>[]; created: Message[]; createdFrom: number[] }> {
+): Promise<{ results: Result<Message>[]; created: Message[] }> {
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
   const isMember = new Set(
     (await s.activeMemberships(conversationIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
@@ -82,11 +82,10 @@ export async function commitSends(
   const results: Result<Message>[] = [];
   const rows: MessageRow[] = [];
   const created: Message[] = [];
-  const createdFrom: number[] = [];
   // What is stored plus what this batch creates, so a retry inside the same batch gets the same
   // answer as its first occurrence.
   const known = stored;
-  for (const [index, item] of items.entries()) {
+  for (const item of items) {
     const key = pairKey(item.senderId, item.clientMsgId);
     const prior = known.get(key);
     if (prior) {
@@ -108,11 +107,10 @@ export async function commitSends(
     const message = presentMessage(row, [], refOf(row.media_id));
     rows.push(row);
     created.push(message);
-    createdFrom.push(index);
     known.set(key, { message, mediaId: row.media_id });
     results.push(ok(message));
   }
-  if (rows.length === 0) return { results, created: [], createdFrom: [] };
+  if (rows.length === 0) return { results, created: [] };
 
   const firstChange = await s.allocateChangeIds(rows.length);
   // rows and created are parallel; the presented objects are what acks and events carry.
@@ -125,7 +123,7 @@ export async function commitSends(
   const last = new Map<string, { id: string; seq: number; at: number }>();
   for (const row of rows) last.set(row.conversation_id, { id: row.conversation_id, seq: row.seq, at: row.created_at });
   await s.advanceConversations([...last.values()]);
-  return { results, created, createdFrom };
+  return { results, created };
 }
 
 /** The row a new send becomes: also how the event loop rebuilds it from the thread's short answer. */

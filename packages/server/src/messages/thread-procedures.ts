@@ -73,14 +73,18 @@ export const procedures = {
     if (here.length === 0) return { results, created: [] };
     // Nothing has written yet, so the conversations just read are what commitSends would read.
     const done = await commitSends({ ...store, lastSeqs: async () => conversations }, { trx, items: here, media });
-    // A retry inside the batch gets its first occurrence's message: the same object, so the same index.
+    // A retry inside the batch gets its first occurrence's message: the same object, so the same
+    // index. The first item with a created message is the one that created it.
     const index = new Map(done.created.map((m, j) => [m, j]));
+    const from: number[] = [];
     done.results.forEach((r, k) => {
+      const item = slots[k] as number;
       const j = r.ok ? index.get(r.value) : undefined;
-      results[slots[k] as number] = j === undefined ? toThread(r) : { created: j };
+      if (j !== undefined) from[j] ??= item;
+      results[item] = j === undefined ? toThread(r) : { created: j };
     });
     const created: ThreadSendOutput['created'] = done.created.map((m, j) => [
-      slots[done.createdFrom[j] as number] as number,
+      from[j] as number,
       m.id,
       m.seq,
       m.changeId,

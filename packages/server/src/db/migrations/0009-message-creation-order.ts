@@ -7,8 +7,8 @@ import type { Dialect } from '../index.js';
  * finds new messages through `(conversation_id, seq)` and needs an index by change id only for
  * the changed ones (sync/store-sqlite.ts). A full `(conversation_id, change_id)` index cost every
  * send one more WAL page per message: each message lands on its own conversation's last leaf
- * (docs/benchmarks.md, 2026-12-06 late evening). Rows from before this migration get 0: they
- * count as changed, so the smaller index holds them all and they are read as before.
+ * (docs/benchmarks.md, "One index led by the conversation"). Rows from before this migration
+ * get 0: they count as changed, so the smaller index holds them all and they are read as before.
  *
  * PostgreSQL keeps its index and query: its WAL logs rows, not whole pages.
  */
