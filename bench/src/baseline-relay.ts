@@ -96,10 +96,13 @@ wss.on('connection', (ws) => {
         text: frame.text,
       };
       const json = JSON.stringify(message);
+      // As Kurier's wire (rule M12): the sending socket gets the ack in the change's place.
       deliverWhenDurable(json, () => {
-        ws.send(`{"type":"ack","id":${JSON.stringify(frame.id)},"message":${json}}`);
         const out = `{"type":"changes","changes":[{"kind":"message","message":${json}}],"cursor":${seq},"live":true,"done":true}`;
-        for (const m of members.get(conversationId) ?? []) for (const s of sockets.get(m) ?? []) s.send(out);
+        for (const m of members.get(conversationId) ?? []) {
+          for (const s of sockets.get(m) ?? []) if (s !== ws) s.send(out);
+        }
+        ws.send(`{"type":"ack","id":${JSON.stringify(frame.id)},"message":${json},"cursor":${seq}}`);
       });
     }
   });

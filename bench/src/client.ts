@@ -94,8 +94,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-/** Counts message changes in a raw frame without parsing it (the generator must stay cheap). */
+/**
+ * Counts the messages a raw frame delivers without parsing it (the generator must stay cheap):
+ * message changes, and the ack with a cursor that stands in its change's place for the sender's
+ * connection (rule M12). Message objects carry no "cursor" key, and a quote inside text is escaped.
+ */
 export function countMessages(raw: string): number {
+  if (isAck(raw)) return cursorOf(raw) === null ? 0 : 1;
   if (!raw.startsWith('{"type":"changes"')) return 0;
   let n = 0;
   for (let i = raw.indexOf('"kind":"message"'); i !== -1; i = raw.indexOf('"kind":"message"', i + 1)) n++;
@@ -104,3 +109,10 @@ export function countMessages(raw: string): number {
 
 /** True for an ack frame. */
 export const isAck = (raw: string) => raw.startsWith('{"type":"ack"');
+
+/** The cursor of a raw `changes` frame or of an ack in a change's place; null when it has none. */
+export function cursorOf(raw: string): number | null {
+  // The frame's cursor comes after its changes or message.
+  const at = raw.lastIndexOf('"cursor":');
+  return at === -1 ? null : Number.parseInt(raw.slice(at + 9), 10);
+}

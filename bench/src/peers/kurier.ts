@@ -1,4 +1,4 @@
-import { BenchClient, countMessages, isAck } from '../client.js';
+import { BenchClient, countMessages, cursorOf, isAck } from '../client.js';
 import { Target, type TargetKind } from '../target.js';
 import { cpuOf, type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld } from './system.js';
 
@@ -116,6 +116,8 @@ class KurierPeer implements PeerClient {
   }
 
   handle(raw: string): void {
+    const cursor = cursorOf(raw);
+    if (cursor !== null) this.#cursor = Math.max(this.#cursor, cursor);
     if (isAck(raw)) {
       this.#acked++;
       for (let i = this.#waiting.length - 1; i >= 0; i--) {
@@ -129,9 +131,6 @@ class KurierPeer implements PeerClient {
     }
     const n = countMessages(raw);
     if (n === 0) return;
-    // The frame's cursor comes after its changes; message objects carry no "cursor" key.
-    const at = raw.lastIndexOf('"cursor":');
-    if (at !== -1) this.#cursor = Math.max(this.#cursor, Number.parseInt(raw.slice(at + 9), 10));
     if (this.onBody) {
       const frame = JSON.parse(raw) as { changes: { kind: string; message?: { text: string } }[] };
       for (const c of frame.changes) if (c.kind === 'message' && c.message) this.onBody(c.message.text);

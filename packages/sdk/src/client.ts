@@ -457,7 +457,7 @@ export class KurierClient extends Emitter<ClientEvents> {
         if (frame.done && !frame.live) this.#markSynced();
         return;
       case 'ack':
-        return this.#onAck(frame.id, frame.message);
+        return this.#onAck(frame.id, frame.message, frame.cursor);
       case 'error':
         return this.#onError(frame.id, new KurierApiError(frame.code as KurierApiError['code'], frame.message));
       case 'typing':
@@ -478,14 +478,20 @@ export class KurierClient extends Emitter<ClientEvents> {
     for (const resolve of this.#syncedWaiters.splice(0)) resolve();
   }
 
-  async #onAck(id: string, message: Message | undefined): Promise<void> {
+  async #onAck(id: string, message: Message | undefined, cursor: number | undefined): Promise<void> {
+    // An ack with a cursor stands in the change stream in its message's place (rule M12): the
+    // message is applied and the cursor stored as for a live change, whatever the request.
+    if (message && cursor !== undefined) {
+      this.#apply({ kind: 'message', message });
+      await this.#position.advance(cursor);
+    }
     const clientMsgId = this.#sendRequests.get(id);
     if (clientMsgId === undefined) return this.#requests.resolve(id, message);
     this.#sendRequests.delete(id);
     this.#inFlight.delete(clientMsgId);
     await this.#outbox.remove(clientMsgId);
     // While catching up, the message arrives through the catch-up (or right after it) anyway.
-    if (message && this.#catchUpBase === null) this.#apply({ kind: 'message', message });
+    if (message && cursor === undefined && this.#catchUpBase === null) this.#apply({ kind: 'message', message });
     const waiter = this.#waiting.get(clientMsgId);
     this.#waiting.delete(clientMsgId);
     if (message) waiter?.resolve(message);

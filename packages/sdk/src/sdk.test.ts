@@ -66,6 +66,25 @@ describe('SDK outbox and reconnect', () => {
     expect(states).toContain('connecting');
   });
 
+  it('M12: a client that only sends keeps its cursor at its own newest message; a reconnect repeats nothing', async () => {
+    await anna.client.connect();
+    const seen: [number, boolean][] = [];
+    anna.client.on('message', (m, { isNew }) => seen.push([m.seq, isNew]));
+    let synced = 0;
+    anna.client.on('synced', () => synced++);
+    let last: Message | null = null;
+    for (let i = 1; i <= 3; i++) last = await anna.client.send(chatId, `nur gesendet ${i}`);
+    expect(anna.client.cursor).toBe(last?.changeId);
+    expect(seen).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
+    anna.client.reconnect();
+    await until(() => synced === 1, 'caught up again');
+    expect(seen).toHaveLength(3);
+  });
+
   it('E1: a send the server refuses for good is dropped from the outbox and rejects', async () => {
     const carl = await createUser(server, anna, 'carl');
     await carl.client.connect();

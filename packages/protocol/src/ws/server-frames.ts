@@ -52,11 +52,17 @@ export const WelcomeFrame = z.object({
   serverTime: Timestamp,
 });
 
-/** Success for a request; `message` is the resulting message state where there is one. */
+/**
+ * Success for a request; `message` is the resulting message state where there is one. The ack of
+ * a send that created its message stands in the change stream in that change's place and carries
+ * its `cursor` (rule M12): the sending connection gets no `changes` frame for it. Apply the
+ * message, then store `cursor`, as for a `changes` frame.
+ */
 export const AckFrame = z.object({
   type: z.literal('ack'),
   id: RequestId,
   message: Message.optional(),
+  cursor: Cursor.optional(),
 });
 
 /** A typed failure; `id` names the request it answers, if any. The connection stays open. */

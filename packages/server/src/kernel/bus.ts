@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { ServerFrame } from '@kurier/protocol';
+import type { Message, ServerFrame } from '@kurier/protocol';
 
 /** What domains announce after a commit; the realtime hub listens. Redis carries it when scaled out. */
 export interface BusEvents {
-  /** Frame for every connection of these users. */
-  deliver: [{ userIds: readonly string[]; frame: ServerFrame }];
+  /**
+   * Frame for every connection of these users. `created` is the message whose creation the frame
+   * announces: the connection whose send created it gets its ack in the frame's place (rule M12).
+   */
+  deliver: [{ userIds: readonly string[]; frame: ServerFrame; created?: Message | undefined }];
   /** These sessions were revoked: close their connections. */
   sessionsRevoked: [{ sessionIds: readonly string[] }];
   /** Membership of a conversation changed: drop cached member lists. */

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Message } from '@kurier/protocol';
+import type { Change, Message } from '@kurier/protocol';
 import { CompiledQuery, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createUser, directChat, rawSocket, type TestUser, until } from '../../../../test/factories.js';
+import { createUser, directChat, type RawSocket, rawSocket, type TestUser, until } from '../../../../test/factories.js';
 import { noisePng } from '../../../../test/files.js';
 import { DIALECTS, dialectAvailable, startServer, type TestServer } from '../../../../test/harness.js';
 import { openDatabase } from '../db/index.js';
@@ -69,6 +69,64 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     const page = await anna.client.history(chatId);
     expect(page.messages.map((m) => m.seq)).toEqual([1, 2]);
     socket.ws.close();
+  });
+
+  it('M12: the sending connection gets its new message once: the ack stands in for the change', async () => {
+    const sender = await rawSocket(server, anna.token);
+    const sameSession = await rawSocket(server, anna.token);
+    const other = await rawSocket(server, ben.token);
+    const changesWith = (socket: RawSocket, id: string) =>
+      socket.frames.filter(
+        (f) => f.type === 'changes' && (f.changes as Change[]).some((c) => c.kind === 'message' && c.message.id === id),
+      );
+    // Everything a connection was sent before its pong has arrived.
+    const settle = async (socket: RawSocket) => {
+      socket.send({ type: 'ping', id: 'settle' });
+      for (;;) if ((await socket.next('pong')).id === 'settle') return;
+    };
+
+    sender.send({ type: 'send', id: 's1', conversationId: chatId, clientMsgId: 'm12-a', text: 'Hallo' });
+    const ack = await sender.next('ack');
+    const message = ack.message as Message;
+    expect(ack).toMatchObject({ id: 's1', cursor: message.changeId });
+    await settle(sender);
+    expect(changesWith(sender, message.id)).toEqual([]);
+    // The user's other connections (the same session included) and the other member get the change.
+    for (const socket of [sameSession, other]) {
+      await until(() => changesWith(socket, message.id).length === 1, 'the change on the other connections');
+      expect(changesWith(socket, message.id)[0]?.changes).toEqual([{ kind: 'message', message }]);
+    }
+    // The ack's cursor is a position in the change stream: resuming from it repeats nothing.
+    const resumed = await rawSocket(server, anna.token, ack.cursor as number);
+    expect(resumed.frames.filter((f) => f.type === 'changes').flatMap((f) => f.changes as Change[])).toEqual([]);
+
+    // A retry finds its message stored: no change announces it, so its ack carries no cursor.
+    sender.send({ type: 'send', id: 's2', conversationId: chatId, clientMsgId: 'm12-a', text: 'Hallo' });
+    const retry = await sender.next('ack');
+    expect(retry).toEqual({ type: 'ack', id: 's2', message });
+
+    // Two sends of one clientMsgId at once: one ack stands in the change's place, the other is plain.
+    for (const id of ['s3', 's4'])
+      sender.send({ type: 'send', id, conversationId: chatId, clientMsgId: 'm12-b', text: 'zweimal' });
+    const pair = [await sender.next('ack'), await sender.next('ack')].sort((a, b) =>
+      String(a.id).localeCompare(String(b.id)),
+    );
+    const twice = pair[0]?.message as Message;
+    expect(pair.map((a) => a.id)).toEqual(['s3', 's4']);
+    expect(pair[1]?.message).toEqual(twice);
+    expect(pair.filter((a) => a.cursor === twice.changeId)).toHaveLength(1);
+    await settle(sender);
+    expect(changesWith(sender, twice.id)).toEqual([]);
+
+    // An edit of a message announces a change with its clientMsgId too, but creates nothing: a
+    // send with that clientMsgId and other text, open meanwhile, still gets its error.
+    sender.send({ type: 'edit', id: 'e1', messageId: message.id, text: 'Hallo!' });
+    sender.send({ type: 'send', id: 's5', conversationId: chatId, clientMsgId: 'm12-a', text: 'anders' });
+    expect(await sender.next('error')).toMatchObject({ id: 's5', code: 'CLIENT_MSG_ID_REUSED' });
+    await settle(sender);
+    expect(sender.frames.filter((f) => f.type === 'ack' && f.id === 's5')).toEqual([]);
+    expect(sender.frames.find((f) => f.type === 'ack' && f.id === 'e1')).toMatchObject({ message: { text: 'Hallo!' } });
+    for (const socket of [sender, sameSession, resumed, other]) socket.ws.close();
   });
 
   it('M9: every kind of send in one batch is acknowledged and delivered as history presents it', async () => {

@@ -153,11 +153,16 @@ export function messagesService({
         }, SEARCH_PRUNE_MS).unref()
       : undefined;
 
-  /** Sends each message's new state to its audience (all their devices); notes skip customers. */
-  async function publishMessages(messages: readonly Message[]): Promise<void> {
+  /**
+   * Sends each message's new state to its audience (all their devices); notes skip customers.
+   * `created`: the messages are new, and the connection that sent each gets its ack instead (M12).
+   */
+  async function publishMessages(messages: readonly Message[], created = false): Promise<void> {
     for (const message of messages) {
       const audience = await membership.audience(message.conversationId);
       bus.emit('deliver', {
+        // One shape for every event: a spread would allocate and slow the hub's reads of it.
+        created: created ? message : undefined,
         userIds: message.type === 'note' ? audience.staff : audience.all,
         frame: {
           type: 'changes',
@@ -184,7 +189,7 @@ export function messagesService({
     return {
       results,
       publish: async () => {
-        await publishMessages(created);
+        await publishMessages(created, true);
         after?.();
       },
     };
@@ -202,7 +207,7 @@ export function messagesService({
         const { output, synced } = await onThread<ThreadSendOutput>('send', items);
         const { results, created } = fromThreadSend(items, output);
         if (created.length > 0) searchIndex.touch();
-        return { results, synced, publish: () => publishMessages(created) };
+        return { results, synced, publish: () => publishMessages(created, true) };
       },
       { fallback: commitOnLoop, pipelined: true },
     );

@@ -25,6 +25,7 @@ describe('encodeFrame', () => {
   const tricky = 'Grüße "Anführung" \\ Zeile\nzwei \u2028 </script> 😀';
   const frames: ServerFrame[] = [
     { type: 'ack', id: 's-1', message: message(tricky) },
+    { type: 'ack', id: 's-4', message: message(tricky), cursor: 42 },
     { type: 'ack', id: 's-2' },
     { type: 'changes', changes: [{ kind: 'message', message: message(tricky) }], cursor: 42, live: true, done: true },
     {
@@ -40,7 +41,7 @@ describe('encodeFrame', () => {
     { type: 'error', id: null, code: 'RATE_LIMITED', message: 'Zu viele Nachrichten.' },
   ];
 
-  it('M1: every frame encodes to what JSON.stringify gives, and parses as a valid server frame', () => {
+  it('M1 M12: every frame encodes to what JSON.stringify gives, and parses as a valid server frame', () => {
     for (const frame of frames) {
       const text = encodeFrame(frame);
       expect(text).toBe(JSON.stringify(frame));

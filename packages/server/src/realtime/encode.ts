@@ -23,7 +23,8 @@ function jsonOf(message: Message): string {
 /** A server frame as JSON: what `JSON.stringify` gives, made faster for the hot shapes. */
 export function encodeFrame(frame: ServerFrame): string {
   if (frame.type === 'ack' && frame.message && typeof frame.id === 'string') {
-    return `{"type":"ack","id":${JSON.stringify(frame.id)},"message":${jsonOf(frame.message)}}`;
+    const head = `{"type":"ack","id":${JSON.stringify(frame.id)},"message":${jsonOf(frame.message)}`;
+    return frame.cursor === undefined ? `${head}}` : `${head},"cursor":${frame.cursor}}`;
   }
   if (frame.type === 'changes' && frame.changes.length === 1) {
     const [change] = frame.changes;

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@kurier/protocol';
+import type { Message, ServerFrame } from '@kurier/protocol';
 import type { Bus } from '../kernel/bus.js';
 import { encodeFrame } from './encode.js';
 
@@ -6,8 +6,11 @@ import { encodeFrame } from './encode.js';
 export interface HubConnection {
   readonly userId: string;
   readonly sessionId: string;
-  /** `data` is the frame already serialized: fan-out serializes once, not once per socket. */
-  deliver(frame: ServerFrame, data: string): void;
+  /**
+   * `data` is the frame already serialized: fan-out serializes once, not once per socket.
+   * `created` is the message whose creation the frame announces, if it does.
+   */
+  deliver(frame: ServerFrame, data: string, created?: Message): void;
   revoke(): void;
 }
 
@@ -16,13 +19,13 @@ export class Hub {
   readonly #byUser = new Map<string, Set<HubConnection>>();
 
   constructor(bus: Bus) {
-    bus.on('deliver', ({ userIds, frame }) => {
+    bus.on('deliver', ({ userIds, frame, created }) => {
       let data: string | null = null;
       for (const userId of userIds) {
         const conns = this.#byUser.get(userId);
         if (!conns) continue;
         data ??= encodeFrame(frame);
-        for (const conn of conns) conn.deliver(frame, data);
+        for (const conn of conns) conn.deliver(frame, data, created);
       }
     });
     bus.on('sessionsRevoked', ({ sessionIds }) => {

@@ -4,6 +4,7 @@ import {
   ERRORS,
   type ErrorCode,
   LIMITS,
+  type Message,
   PROTOCOL_VERSION,
   type ServerFrame,
 } from '@kurier/protocol';
@@ -61,6 +62,8 @@ export class RealtimeSession implements HubConnection {
   #corked = false;
   /** Highest change id sent on this connection. */
   #position = 0;
+  /** This connection's sends awaiting their message, by clientMsgId (rule M12); made at the first. */
+  #sending: Map<string, PendingSend> | null = null;
 
   constructor(socket: WebSocket, deps: RealtimeDeps) {
     this.#socket = socket;
@@ -78,7 +81,7 @@ export class RealtimeSession implements HubConnection {
   userId = '';
   sessionId = '';
 
-  deliver(frame: ServerFrame, data: string): void {
+  deliver(frame: ServerFrame, data: string, created?: Message): void {
     const state = this.#state;
     if (state.kind === 'syncing') {
       if (frame.type === 'changes') state.buffered.push({ cursor: frame.cursor, data });
@@ -88,9 +91,25 @@ export class RealtimeSession implements HubConnection {
         // A catch-up can read a commit before the writer publishes it; it was sent already.
         if (frame.cursor <= this.#position) return;
         this.#position = frame.cursor;
+        if (created && this.#ackInPlace(created, frame.cursor)) return;
       }
       this.#write(data);
     }
+  }
+
+  /**
+   * The message this connection's send created is answered in its change's place: one frame, the
+   * ack with the change's cursor, instead of the change and then the ack (rule M12). Only live:
+   * while syncing, changes wait for the catch-up and the ack must not. Sends that found their
+   * message stored already (a retry) get a plain ack: no change announces them.
+   */
+  #ackInPlace(message: Message, cursor: number): boolean {
+    if (!this.#sending?.size || message.senderId !== this.userId || message.clientMsgId === null) return false;
+    const pending = this.#sending.get(message.clientMsgId);
+    if (!pending || pending.answered) return false;
+    pending.answered = true;
+    this.#send({ type: 'ack', id: pending.id, message, cursor });
+    return true;
   }
 
   /**
@@ -199,8 +218,20 @@ export class RealtimeSession implements HubConnection {
     if (!actor) throw new KurierError(this.#state.kind === 'authenticating' ? 'CONFLICT' : 'HELLO_REQUIRED');
     const { messages } = this.#deps;
     switch (frame.type) {
-      case 'send':
-        return { type: 'ack', id: frame.id, message: await messages.send(actor, frame) };
+      case 'send': {
+        // A second send of the same clientMsgId while the first is open is answered the usual way.
+        const pending: PendingSend = { id: frame.id, answered: false };
+        this.#sending ??= new Map();
+        const sending = this.#sending;
+        const own = !sending.has(frame.clientMsgId);
+        if (own) sending.set(frame.clientMsgId, pending);
+        try {
+          const message = await messages.send(actor, frame);
+          return pending.answered ? null : { type: 'ack', id: frame.id, message };
+        } finally {
+          if (own) sending.delete(frame.clientMsgId);
+        }
+      }
       case 'edit':
         return { type: 'ack', id: frame.id, message: await messages.edit(actor, frame.messageId, frame.text) };
       case 'delete':
@@ -324,6 +355,12 @@ export class RealtimeSession implements HubConnection {
     this.#state = { kind: 'closed' };
     if (actor && this.#deps.hub.remove(this)) this.#deps.onPresence(actor.userId, false);
   }
+}
+
+/** A `send` of this connection until it is answered; `answered` once its ack went in place. */
+interface PendingSend {
+  readonly id: string;
+  answered: boolean;
 }
 
 type Decoded = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; id: string | null; message?: string };
