@@ -1,4 +1,4 @@
-// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1]`
+// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1] [-- --rate=10000]`
 // (`-- --smoke`: only check that every adapter delivers, in a few seconds):
 // Kurier against Mosquitto (QoS 0 and 1), ejabberd and the plain-ws relay on this machine, in
 // this run, with one load generator. Each system is started fresh for each repetition of each
@@ -18,12 +18,14 @@ import { smoke } from './smoke.js';
 import type { PeerSystem } from './system.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const opts: PeerOptions = { quick: process.argv.includes('--quick') };
 const arg = (name: string) =>
   process.argv
     .find((a) => a.startsWith(`--${name}=`))
     ?.slice(name.length + 3)
     .split(',');
+const rate = Number(arg('rate')?.[0] ?? 5000);
+if (!(rate > 0 && rate <= 50_000)) throw new Error("--rate is the latency scenario's offered load, 1–50,000 msg/s");
+const opts: PeerOptions = { quick: process.argv.includes('--quick'), rate };
 const REPETITIONS = opts.quick ? 1 : 3;
 
 interface Scenario {
@@ -166,6 +168,7 @@ const meta = {
   date: new Date().toISOString(),
   quick: opts.quick,
   repetitions: REPETITIONS,
+  latencyRate: rate,
   cpus: cpus().length,
   node: process.version,
   systems: Object.fromEntries(systems.map((s) => [s.name, s.description])),

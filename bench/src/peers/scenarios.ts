@@ -5,6 +5,12 @@ import { cpuUsPer, type PeerClient, type PeerSystem, type PeerWorld, peerBody, r
 /** Durations: `quick` for a smoke run, the default for figures worth recording. */
 export interface PeerOptions {
   quick: boolean;
+  /**
+   * The latency scenario's offered load in msg/s (default 5,000, the issue's). Other rates serve
+   * before/after comparisons: CPU per message at a fixed load below saturation varies less than
+   * throughput at saturation, where both cores are contended.
+   */
+  rate?: number;
 }
 
 /** One scenario's figures on one system (null: the system cannot do it, e.g. no offline storage). */
@@ -121,6 +127,7 @@ function traceSlowest(samples: readonly number[], sentAt: readonly number[]): vo
 
 /** 1:1 latency at a fixed offered load: 200 senders × 25 msg/s = 5,000 msg/s, send → receive. */
 export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerMetrics> {
+  const period = (PAIRS * 1000) / (o.rate ?? 5000);
   const { world, clients } = await pairs(system);
   const samples: number[] = [];
   const sentAt: number[] = [];
@@ -137,7 +144,7 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
       samples.push(performance.now() - stamp);
       sentAt.push(stamp);
     };
-    // Spread over the 40 ms period so the offered load is smooth.
+    // Spread over the period (40 ms at 5,000 msg/s) so the offered load is smooth.
     timers.push(
       setTimeout(
         () =>
@@ -145,9 +152,9 @@ export async function latency(system: PeerSystem, o: PeerOptions): Promise<PeerM
             setInterval(() => {
               sent++;
               sender.send(to, peerBody(performance.now(), 2 * i));
-            }, 40),
+            }, period),
           ),
-        (i * 40) / PAIRS,
+        (i * period) / PAIRS,
       ),
     );
   }

@@ -96,9 +96,11 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
       await until(() => changesWith(socket, message.id).length === 1, 'the change on the other connections');
       expect(changesWith(socket, message.id)[0]?.changes).toEqual([{ kind: 'message', message }]);
     }
-    // The ack's cursor is a position in the change stream: resuming from it repeats nothing.
+    // The ack's cursor is a position in the change stream: resuming from it repeats no message
+    // (Ben's client may have moved his delivered watermark since: a member change).
     const resumed = await rawSocket(server, anna.token, ack.cursor as number);
-    expect(resumed.frames.filter((f) => f.type === 'changes').flatMap((f) => f.changes as Change[])).toEqual([]);
+    const caughtUp = resumed.frames.filter((f) => f.type === 'changes').flatMap((f) => f.changes as Change[]);
+    expect(caughtUp.filter((c) => c.kind === 'message')).toEqual([]);
 
     // A retry finds its message stored: no change announces it, so its ack carries no cursor.
     sender.send({ type: 'send', id: 's2', conversationId: chatId, clientMsgId: 'm12-a', text: 'Hallo' });
