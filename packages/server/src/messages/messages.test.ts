@@ -128,6 +128,14 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     await settle(sender);
     expect(sender.frames.filter((f) => f.type === 'ack' && f.id === 's5')).toEqual([]);
     expect(sender.frames.find((f) => f.type === 'ack' && f.id === 'e1')).toMatchObject({ message: { text: 'Hallo!' } });
+
+    // A clientMsgId is the sender's own: another member's new message with the same one, created
+    // while this connection's send is open, reaches this connection as a change, not as its ack.
+    other.send({ type: 'send', id: 'b1', conversationId: chatId, clientMsgId: 'm12-c', text: 'von Ben' });
+    sender.send({ type: 'send', id: 's6', conversationId: chatId, clientMsgId: 'm12-c', text: 'von Anna' });
+    expect(await sender.next('ack')).toMatchObject({ id: 's6', message: { senderId: anna.id, text: 'von Anna' } });
+    const fromBen = (await other.next('ack')).message as Message;
+    await until(() => changesWith(sender, fromBen.id).length === 1, "Ben's message as a change");
     for (const socket of [sender, sameSession, resumed, other]) socket.ws.close();
   });
 
