@@ -1,0 +1,232 @@
+// `npm run bench:send-path [-- --quick] [-- --only=groups]`: the send path without sockets. Sends go through the
+// messages service of a server built in this process (the writer, the SQLite thread, its fsync),
+// in waves of k that the writer commits as one batch each, to 1:1 chats or groups of 100. It
+// reports, per message, the CPU of the SQLite thread and of the event loop, and the WAL frames
+// written: what storing a message costs, which end-to-end runs on two shared cores cannot resolve
+// (docs/benchmarks.md). The baseline, in the same run: each wave's messages appended to a file as
+// JSON lines and fdatasync'd, the floor of any durable server (as durable-ws does it).
+import {
+  closeSync,
+  fdatasync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  write,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildApp, type KurierApp, loadConfig } from '@kurier/server';
+
+interface Shape {
+  name: string;
+  /** Conversations and members per conversation. */
+  conversations: number;
+  members: number;
+  /** Sends per wave: one writer batch. */
+  wave: number;
+}
+
+const SHAPES: Shape[] = [
+  { name: '1:1, waves of 1', conversations: 200, members: 2, wave: 1 },
+  { name: '1:1, waves of 10', conversations: 200, members: 2, wave: 10 },
+  { name: '1:1, waves of 100', conversations: 200, members: 2, wave: 100 },
+  { name: 'groups of 100, waves of 10', conversations: 20, members: 100, wave: 10 },
+];
+
+const quick = process.argv.includes('--quick');
+// `--only=<regexp>` runs the shapes whose name matches: `--only=groups`, `--only="of 1$"`.
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const WARM = quick ? 4_000 : 20_000;
+const MEASURED = quick ? 4_000 : 20_000;
+const TEXT = 'x'.repeat(200);
+
+/** CPU seconds and write system calls of every thread of this process, by thread id (Linux). */
+function threads(): Map<number, { cpu: number; writes: number }> {
+  const all = new Map<number, { cpu: number; writes: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const writes = Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/self/task/${tid}/io`, 'utf8'))?.[1] ?? 0);
+      all.set(Number(tid), { cpu: (Number(fields[11]) + Number(fields[12])) / 100, writes });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return all;
+}
+
+interface Cost {
+  /** µs of CPU per message: the event loop, the busiest other thread (the SQLite thread), all. */
+  loopUs: number;
+  threadUs: number;
+  totalUs: number;
+  /** WAL frames per message: SQLite writes a frame's header and its page in two calls. */
+  framesPerMessage: number;
+}
+
+type Threads = ReturnType<typeof threads>;
+
+function costOf(before: Threads, after: Threads, messages: number): Cost {
+  const delta = [...after].map(([tid, t]) => {
+    const b = before.get(tid) ?? { cpu: 0, writes: 0 };
+    return { tid, cpu: t.cpu - b.cpu, writes: t.writes - b.writes };
+  });
+  const loop = delta.find((t) => t.tid === process.pid);
+  const busiest = delta.filter((t) => t.tid !== process.pid).sort((a, b) => b.cpu - a.cpu)[0];
+  const us = (s: number) => Math.round((s * 1e6) / messages);
+  return {
+    loopUs: us(loop?.cpu ?? 0),
+    threadUs: us(busiest?.cpu ?? 0),
+    totalUs: us(delta.reduce((sum, t) => sum + t.cpu, 0)),
+    framesPerMessage: (busiest?.writes ?? 0) / 2 / messages,
+  };
+}
+
+/** Users, conversations and members written straight to the database (seeding is not measured). */
+/** Each conversation with its members after it, and the shape's wave size. */
+interface World {
+  conversations: string[][];
+  wave: number;
+}
+
+function seed(kurier: KurierApp, shape: Shape): World {
+  const sqlite = kurier.database.sqlite;
+  if (!sqlite) throw new Error('the send-path bench runs on SQLite');
+  const now = Date.now();
+  const id = (prefix: string, i: number) => `${prefix}_bench${String(i).padStart(8, '0')}`;
+  const users = shape.members === 2 ? shape.conversations * 2 : shape.members;
+  const columns = new Set((sqlite.pragma('table_info(conversations)') as { name: string }[]).map((c) => c.name));
+  const insertUser = sqlite.prepare(
+    "insert into users (id, username, display_name, role, password_hash, created_at) values (?, ?, ?, 'member', '!', ?)",
+  );
+  // Before migration 0010 the conversation row kept its last seq; the bench runs on either side of it.
+  const insertConversation = sqlite.prepare(
+    columns.has('last_seq')
+      ? 'insert into conversations (id, kind, name, created_by, created_at, change_id, last_seq) values (?, ?, ?, ?, ?, 1, 0)'
+      : 'insert into conversations (id, kind, name, created_by, created_at, change_id) values (?, ?, ?, ?, ?, 1)',
+  );
+  const insertMember = sqlite.prepare(
+    "insert into members (conversation_id, user_id, role, joined_at, delivered_seq, read_seq, change_id) values (?, ?, 'member', ?, 0, 0, 1)",
+  );
+  const conversations: string[][] = [];
+  sqlite.transaction(() => {
+    for (let u = 0; u < users; u++) insertUser.run(id('u', u), `bench${u}`, `Bench ${u}`, now);
+    for (let c = 0; c < shape.conversations; c++) {
+      const members =
+        shape.members === 2
+          ? [id('u', 2 * c), id('u', 2 * c + 1)]
+          : Array.from({ length: shape.members }, (_, u) => id('u', u));
+      const conversation = id('c', c);
+      insertConversation.run(
+        conversation,
+        shape.members === 2 ? 'direct' : 'group',
+        shape.members === 2 ? null : `Gruppe ${c}`,
+        members[0],
+        now,
+      );
+      for (const m of members) insertMember.run(conversation, m, now);
+      conversations.push([conversation, ...members]);
+    }
+  })();
+  return { conversations, wave: shape.wave };
+}
+
+/** Sends `count` messages in waves, each wave awaited before the next: one batch per wave. */
+async function sendWaves(kurier: KurierApp, world: World, count: number) {
+  for (let n = 0; n < count; ) {
+    const wave: Promise<unknown>[] = [];
+    for (let i = 0; i < world.wave; i++, n++) {
+      // Scattered, as in a server's day: a batch's conversations are not neighbours.
+      const [conversationId, ...members] = world.conversations[next() % world.conversations.length] as string[];
+      const userId = members[next() % members.length] as string;
+      const actor = { userId, role: 'member' as const, sessionId: 'bench', expiresAt: Number.MAX_SAFE_INTEGER };
+      // Counted, not random: the generator shares the event loop whose CPU is measured.
+      const clientMsgId = `bench-${++sent}`;
+      wave.push(kurier.messages.send(actor, { conversationId: conversationId as string, clientMsgId, text: TEXT }));
+    }
+    await Promise.all(wave);
+  }
+}
+
+let sent = 0;
+
+/** A fixed pseudo-random sequence (xorshift), the same for every run and shape. */
+let state = 0x2545f491;
+function next(): number {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return state >>> 0;
+}
+
+async function kurierCost(shape: Shape): Promise<Cost> {
+  const dir = mkdtempSync(join(tmpdir(), 'kurier-bench-send-'));
+  try {
+    const kurier = await buildApp({ ...loadConfig({ KURIER_DATA_DIR: dir }), logLevel: 'silent' });
+    try {
+      const world = seed(kurier, shape);
+      await sendWaves(kurier, world, WARM);
+      const before = threads();
+      await sendWaves(kurier, world, MEASURED);
+      return costOf(before, threads(), MEASURED);
+    } finally {
+      await kurier.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
+
+/** The floor: each wave's messages appended as JSON lines, then one fdatasync. */
+async function baselineCost(shape: Shape): Promise<Cost> {
+  const dir = mkdtempSync(join(tmpdir(), 'kurier-bench-send-'));
+  const fd = openSync(join(dir, 'log'), 'a');
+  try {
+    let seq = 0;
+    const run = async (count: number) => {
+      for (let n = 0; n < count; n += shape.wave) {
+        let lines = '';
+        for (let i = 0; i < shape.wave; i++) {
+          lines += `${JSON.stringify({ id: `m_${++seq}`, conversationId: `c_${seq % shape.conversations}`, text: TEXT, at: Date.now() })}\n`;
+        }
+        await writeAsync(fd, lines);
+        await fdatasyncAsync(fd);
+      }
+    };
+    await run(WARM);
+    const before = threads();
+    await run(MEASURED);
+    return { ...costOf(before, threads(), MEASURED), framesPerMessage: 0 };
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+process.stdout.write(
+  'shape                          SQLite thread  event loop  all threads  WAL frames  baseline (all)  ratio\n',
+);
+for (const shape of SHAPES.filter((s) => !only || new RegExp(only).test(s.name))) {
+  const kurier = await kurierCost(shape);
+  const baseline = await baselineCost(shape);
+  const ratio = kurier.totalUs / Math.max(1, baseline.totalUs);
+  results.push({ scenario: 'send-path', shape: shape.name, kurier, baseline, ratio });
+  process.stdout.write(
+    `${shape.name.padEnd(31)}${`${kurier.threadUs} µs`.padStart(13)}${`${kurier.loopUs} µs`.padStart(12)}${`${kurier.totalUs} µs`.padStart(13)}${kurier.framesPerMessage.toFixed(2).padStart(12)}${`${baseline.totalUs} µs`.padStart(16)}${ratio.toFixed(1).padStart(7)}\n`,
+  );
+}
+mkdirSync(join(import.meta.dirname, '../results'), { recursive: true });
+writeFileSync(
+  join(import.meta.dirname, '../results/send-path-latest.json'),
+  `${results.map((r) => JSON.stringify(r)).join('\n')}\n`,
+);
