@@ -6,7 +6,7 @@ import type { DB } from '../db/schema.js';
 import { KurierError, type Result } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { presentMessage } from './present.js';
-import type { MessageRow, MessagesStore } from './store.js';
+import type { MemberPair, MessageRow, MessagesStore } from './store.js';
 
 /** One send as queued for group commit: text, or a file with an optional caption. */
 export interface SendItem {
@@ -38,7 +38,7 @@ export type MediaLookup = (
 /** What the send path reads and writes; Kysely on every database, raw statements on the SQLite thread. */
 export type SendStore = Pick<
   MessagesStore,
-  'activeMemberships' | 'byClientIds' | 'byIds' | 'lastSeqs' | 'insertMany' | 'advanceConversations'
+  'activeMembers' | 'byClientIds' | 'byIds' | 'lastSeqs' | 'insertMany' | 'advanceConversations'
 > & {
   /** Reserves `count` consecutive change ids and returns the first (db/change-clock.ts). */
   allocateChangeIds(count: number): Promise<number>;
@@ -47,6 +47,16 @@ export type SendStore = Pick<
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(error: KurierError): Result<T> => ({ ok: false, error });
 const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
+/** The distinct (conversation, user) pairs of a batch's items. */
+function pairsOf<T extends { conversationId: string }>(items: readonly T[], user: (item: T) => string): MemberPair[] {
+  const pairs = new Map<string, MemberPair>();
+  for (const item of items) {
+    const userId = user(item);
+    pairs.set(pairKey(item.conversationId, userId), { conversationId: item.conversationId, userId });
+  }
+  return [...pairs.values()];
+}
 
 /**
  * Commits a batch of sends in the caller's transaction with a constant number of statements:
@@ -60,7 +70,7 @@ export async function commitSends(
 ): Promise<{ results: Result<Message>[]; created: Message[] }> {
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
   const isMember = new Set(
-    (await s.activeMemberships(conversationIds)).map((m) => pairKey(m.conversation_id, m.user_id)),
+    (await s.activeMembers(pairsOf(items, (i) => i.senderId))).map((m) => pairKey(m.conversation_id, m.user_id)),
   );
   const mediaIds = [...new Set(items.flatMap((i) => (i.mediaId ? [i.mediaId] : [])))];
   const files = mediaIds.length > 0 ? await media(mediaIds, trx) : new Map<string, never>();
@@ -193,7 +203,7 @@ export async function commitReceipts(
   }
   const conversationIds = [...new Set(items.map((i) => i.conversationId))];
   const current = new Map(
-    (await s.activeMemberships(conversationIds)).map((r) => [pairKey(r.conversation_id, r.user_id), r]),
+    (await s.activeMembers(pairsOf(items, (i) => i.userId))).map((r) => [pairKey(r.conversation_id, r.user_id), r]),
   );
   const lastSeq = new Map((await s.lastSeqs(conversationIds)).map((c) => [c.id, c.last_seq]));
   const results = items.map((item) =>

@@ -329,6 +329,51 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     socket.ws.close();
   });
 
+  it('E11: the commit checks each sender in each conversation itself, whatever the cache says', async () => {
+    const carl = await createUser(server, anna, 'carl');
+    await carl.client.connect();
+    const group = await anna.client.createConversation({ kind: 'group', name: 'Team', memberIds: [ben.id, carl.id] });
+    const withCarl = await carl.client.createConversation({ kind: 'direct', userId: anna.id });
+    // Carl's sends put the group's members in the cache; then he leaves behind the cache's back,
+    // so only the commit's own check can tell.
+    await carl.client.send(group.conversation.id, 'Hallo zusammen');
+    const seen = await ben.client.send(group.conversation.id, 'Hallo Carl');
+    await server.kurier.database.db
+      .updateTable('members')
+      .set({ left_at: Date.now() })
+      .where('conversation_id', '=', group.conversation.id)
+      .where('user_id', '=', carl.id)
+      .execute();
+    // Carl, still a member of the direct chat, sends to both at once; Ben sends too.
+    const [refused, kept, ok] = await Promise.allSettled([
+      carl.client.send(group.conversation.id, 'noch da?'),
+      carl.client.send(withCarl.conversation.id, 'Anna?'),
+      ben.client.send(group.conversation.id, 'Carl ist weg'),
+    ]);
+    expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'NOT_A_MEMBER' } });
+    expect(kept).toMatchObject({ status: 'fulfilled', value: { conversationId: withCarl.conversation.id } });
+    // The refused send took no seq.
+    expect(ok).toMatchObject({ status: 'fulfilled', value: { seq: seen.seq + 1 } });
+    await expect(carl.client.markRead(group.conversation.id, seen.seq)).rejects.toMatchObject({
+      code: 'NOT_A_MEMBER',
+    });
+    const texts = await server.kurier.database.db
+      .selectFrom('messages')
+      .select('text')
+      .where('sender_id', '=', carl.id)
+      .orderBy('created_at')
+      .execute();
+    expect(texts.map((t) => t.text)).toEqual(['Hallo zusammen', 'Anna?']);
+    const carlsReceipt = await server.kurier.database.db
+      .selectFrom('members')
+      .select('read_seq')
+      .where('conversation_id', '=', group.conversation.id)
+      .where('user_id', '=', carl.id)
+      .executeTakeFirstOrThrow();
+    expect(carlsReceipt.read_seq).toBe(0);
+    carl.client.close();
+  });
+
   it('E1: nobody reads or writes a conversation they are not a member of', async () => {
     const carl = await createUser(server, anna, 'carl');
     await carl.client.connect();

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { SendStore } from './batches.js';
-import type { MessageRow } from './store.js';
+import type { ActiveMember, MessageRow } from './store.js';
 
 const COLUMNS = [
   'id',
@@ -33,12 +33,15 @@ const INSERT = `insert into messages (${COLUMNS.join(', ')}) values (${COLUMNS.m
 export function sqliteSendStore(sqlite: Pick<SQLite.Database, 'prepare'>): SendStore {
   const all = <T>(source: string, list: readonly string[]) => sqlite.prepare(source).all(JSON.stringify(list)) as T[];
   return {
-    activeMemberships: async (conversationIds) =>
-      all(
-        `select conversation_id, user_id, role, delivered_seq, read_seq from members
-         where conversation_id in (select value from json_each(?)) and left_at is null`,
-        conversationIds,
-      ),
+    // The pairs travel as one JSON array of [conversation, user]; each is a primary-key probe.
+    activeMembers: async (pairs) =>
+      sqlite
+        .prepare(
+          `select m.conversation_id, m.user_id, m.role, m.delivered_seq, m.read_seq
+           from json_each(?) p join members m on m.conversation_id = p.value ->> 0 and m.user_id = p.value ->> 1
+           where m.left_at is null`,
+        )
+        .all(JSON.stringify(pairs.map((p) => [p.conversationId, p.userId]))) as ActiveMember[],
     byClientIds: async (clientMsgIds) =>
       clientMsgIds.length === 0
         ? []

@@ -347,7 +347,7 @@ export function messagesService({
       return mutateMessage(actor, messageId, async (s, row, changeId) => {
         if (row.type === 'system') throw new KurierError('FORBIDDEN');
         if (row.sender_id !== actor.userId) {
-          const member = (await s.activeMemberships([row.conversation_id])).find((m) => m.user_id === actor.userId);
+          const [member] = await s.activeMembers([{ conversationId: row.conversation_id, userId: actor.userId }]);
           if (member?.role !== 'admin')
             throw new KurierError('FORBIDDEN', { message: 'Only the sender or a group admin can delete this.' });
         }

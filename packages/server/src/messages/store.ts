@@ -1,12 +1,22 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { Dialect } from '../db/index.js';
-import type { DB, MessagesTable, ReactionsTable } from '../db/schema.js';
+import type { DB, MembersTable, MessagesTable, ReactionsTable } from '../db/schema.js';
 
 /** A stored message without its internal key: what services and presenters handle. */
 export type MessageRow = Omit<Selectable<MessagesTable>, 'pk'>;
 /** A message about to be inserted. */
 export type NewMessageRow = Omit<Insertable<MessagesTable>, 'pk'> & MessageRow;
 export type ReactionRow = Selectable<ReactionsTable>;
+/** What the send and receipt batches read of a membership. */
+export type ActiveMember = Pick<
+  Selectable<MembersTable>,
+  'conversation_id' | 'user_id' | 'role' | 'delivered_seq' | 'read_seq'
+>;
+/** A (conversation, user) pair whose membership a batch checks. */
+export interface MemberPair {
+  conversationId: string;
+  userId: string;
+}
 
 // SQLite allows 32,766 bound variables per statement; 14 columns × 1,000 rows stays well below.
 const INSERT_CHUNK = 1_000;
@@ -53,14 +63,25 @@ export function messagesStore(db: Kysely<DB>, dialect: Dialect) {
         ? []
         : db.selectFrom('messages').selectAll().where('client_msg_id', 'in', clientMsgIds).execute(),
 
-    /** Active memberships of the given conversations; the caller picks the users it needs. */
-    activeMemberships: async (conversationIds: readonly string[]) =>
-      db
-        .selectFrom('members')
-        .select(['conversation_id', 'user_id', 'role', 'delivered_seq', 'read_seq'])
-        .where('conversation_id', 'in', conversationIds)
-        .where('left_at', 'is', null)
-        .execute(),
+    /**
+     * Active memberships of exactly these (conversation, user) pairs. Only the pairs a batch
+     * names: reading every member of its conversations cost a group's whole roster per batch.
+     */
+    activeMembers: async (pairs: readonly MemberPair[]): Promise<ActiveMember[]> =>
+      pairs.length === 0
+        ? []
+        : db
+            .selectFrom('members')
+            .select(['conversation_id', 'user_id', 'role', 'delivered_seq', 'read_seq'])
+            .where((eb) =>
+              eb(
+                eb.refTuple('conversation_id', 'user_id'),
+                'in',
+                pairs.map((p) => eb.tuple(p.conversationId, p.userId)),
+              ),
+            )
+            .where('left_at', 'is', null)
+            .execute(),
 
     lastSeqs: async (conversationIds: readonly string[]) =>
       db.selectFrom('conversations').select(['id', 'last_seq', 'kind']).where('id', 'in', conversationIds).execute(),
