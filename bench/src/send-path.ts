@@ -1,4 +1,4 @@
-// `npm run bench:send-path [-- --quick] [-- --only=groups]`: the send path without sockets. Sends go through the
+// `npm run bench:send-path [-- --quick] [-- --only=groups] [-- --out=file.json]`: the send path without sockets. Sends go through the
 // messages service of a server built in this process (the writer, the SQLite thread, its fsync),
 // in waves of k that the writer commits as one batch each, to 1:1 chats or groups of 100. It
 // reports, per message, the CPU of the SQLite thread and of the event loop, and the WAL frames
@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildApp, type KurierApp, loadConfig } from '@kurier/server';
 
@@ -39,10 +39,14 @@ const SHAPES: Shape[] = [
 ];
 
 const quick = process.argv.includes('--quick');
+// `--smoke`: a few thousand messages per shape, for the test that keeps this bench working.
+const smoke = process.argv.includes('--smoke');
+const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
 // `--only=<regexp>` runs the shapes whose name matches: `--only=groups`, `--only="of 1$"`.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const WARM = quick ? 4_000 : 20_000;
-const MEASURED = quick ? 4_000 : 20_000;
+const WARM = smoke ? 200 : quick ? 4_000 : 20_000;
+// CPU times come in ticks of 10 ms: 3,000 messages keep the SQLite thread's well above one.
+const MEASURED = smoke ? 3_000 : quick ? 4_000 : 20_000;
 const TEXT = 'x'.repeat(200);
 
 /** CPU seconds and write system calls of every thread of this process, by thread id (Linux). */
@@ -225,8 +229,6 @@ for (const shape of SHAPES.filter((s) => !only || new RegExp(only).test(s.name))
     `${shape.name.padEnd(31)}${`${kurier.threadUs} µs`.padStart(13)}${`${kurier.loopUs} µs`.padStart(12)}${`${kurier.totalUs} µs`.padStart(13)}${kurier.framesPerMessage.toFixed(2).padStart(12)}${`${baseline.totalUs} µs`.padStart(16)}${ratio.toFixed(1).padStart(7)}\n`,
   );
 }
-mkdirSync(join(import.meta.dirname, '../results'), { recursive: true });
-writeFileSync(
-  join(import.meta.dirname, '../results/send-path-latest.json'),
-  `${results.map((r) => JSON.stringify(r)).join('\n')}\n`,
-);
+const file = out ?? join(import.meta.dirname, '../results/send-path-latest.json');
+mkdirSync(dirname(file), { recursive: true });
+writeFileSync(file, `${results.map((r) => JSON.stringify(r)).join('\n')}\n`);
