@@ -40,7 +40,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     port: 0,
     host: '127.0.0.1',
-    dataDir: mkdtempSync(join(tmpdir(), 'kurier-test-')),
+    // Only made when no directory is given: one made and then overridden was left behind.
+    dataDir: overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'kurier-test-')),
     databaseUrl: null,
     publicUrl: null,
     tls: null,

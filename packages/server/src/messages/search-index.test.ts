@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type KurierApp } from '@kurier/server';
 import SQLite from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../../../test/harness.js';
 import { openDatabase } from '../db/index.js';
 import { searchIndexer, startSearchWorker } from './search-index.js';
@@ -19,6 +19,8 @@ describe('the search index on SQLite', () => {
     await kurier?.close();
     kurier = null;
   });
+
+  afterAll(() => rmSync(config.dataDir, { recursive: true, force: true }));
 
   /** A server on the suite's data directory, one actor and a group to write in. */
   async function start() {
