@@ -5,22 +5,13 @@
 // written: what storing a message costs, which end-to-end runs on two shared cores cannot resolve
 // (docs/benchmarks.md). The baseline, in the same run: each wave's messages appended to a file as
 // JSON lines and fdatasync'd, the floor of any durable server (as durable-ws does it).
-import {
-  closeSync,
-  fdatasync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  write,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { buildApp, type KurierApp, loadConfig } from '@kurier/server';
+import { flagOf } from './cpuprofile.js';
+import { cpuOf, cpuUsPer } from './peers/system.js';
 
 interface Shape {
   name: string;
@@ -41,23 +32,21 @@ const SHAPES: Shape[] = [
 const quick = process.argv.includes('--quick');
 // `--smoke`: a few thousand messages per shape, for the test that keeps this bench working.
 const smoke = process.argv.includes('--smoke');
-const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+const out = flagOf(process.argv, 'out');
 // `--only=<regexp>` runs the shapes whose name matches: `--only=groups`, `--only="of 1$"`.
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const only = flagOf(process.argv, 'only');
 const WARM = smoke ? 200 : quick ? 4_000 : 20_000;
 // CPU times come in ticks of 10 ms: 3,000 messages keep the SQLite thread's well above one.
 const MEASURED = smoke ? 3_000 : quick ? 4_000 : 20_000;
 const TEXT = 'x'.repeat(200);
 
 /** CPU seconds and write system calls of every thread of this process, by thread id (Linux). */
-function threads(): Map<number, { cpu: number; writes: number }> {
+async function threads(): Promise<Map<number, { cpu: number; writes: number }>> {
   const all = new Map<number, { cpu: number; writes: number }>();
-  for (const tid of readdirSync('/proc/self/task')) {
+  for (const tid of readdirSync('/proc/self/task').map(Number)) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const writes = Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/self/task/${tid}/io`, 'utf8'))?.[1] ?? 0);
-      all.set(Number(tid), { cpu: (Number(fields[11]) + Number(fields[12])) / 100, writes });
+      const io = readFileSync(`/proc/self/task/${tid}/io`, 'utf8');
+      all.set(tid, { cpu: await cpuOf(process.pid, tid), writes: Number(/^syscw: (\d+)$/m.exec(io)?.[1] ?? 0) });
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -74,7 +63,7 @@ interface Cost {
   framesPerMessage: number;
 }
 
-type Threads = ReturnType<typeof threads>;
+type Threads = Awaited<ReturnType<typeof threads>>;
 
 function costOf(before: Threads, after: Threads, messages: number): Cost {
   const delta = [...after].map(([tid, t]) => {
@@ -83,11 +72,13 @@ function costOf(before: Threads, after: Threads, messages: number): Cost {
   });
   const loop = delta.find((t) => t.tid === process.pid);
   const busiest = delta.filter((t) => t.tid !== process.pid).sort((a, b) => b.cpu - a.cpu)[0];
-  const us = (s: number) => Math.round((s * 1e6) / messages);
   return {
-    loopUs: us(loop?.cpu ?? 0),
-    threadUs: us(busiest?.cpu ?? 0),
-    totalUs: us(delta.reduce((sum, t) => sum + t.cpu, 0)),
+    loopUs: cpuUsPer(loop?.cpu ?? 0, messages),
+    threadUs: cpuUsPer(busiest?.cpu ?? 0, messages),
+    totalUs: cpuUsPer(
+      delta.reduce((sum, t) => sum + t.cpu, 0),
+      messages,
+    ),
     framesPerMessage: (busiest?.writes ?? 0) / 2 / messages,
   };
 }
@@ -169,52 +160,56 @@ function next(): number {
   return state >>> 0;
 }
 
-async function kurierCost(shape: Shape): Promise<Cost> {
+/** Runs `work` with a fresh temporary directory, removed afterwards whatever happens. */
+async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'kurier-bench-send-'));
   try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU per message over MEASURED messages of `run`, after WARM of them. */
+async function measure(run: (count: number) => Promise<void>): Promise<Cost> {
+  await run(WARM);
+  const before = await threads();
+  await run(MEASURED);
+  return costOf(before, await threads(), MEASURED);
+}
+
+const kurierCost = (shape: Shape): Promise<Cost> =>
+  inTempDir(async (dir) => {
     const kurier = await buildApp({ ...loadConfig({ KURIER_DATA_DIR: dir }), logLevel: 'silent' });
     try {
       const world = seed(kurier, shape);
-      await sendWaves(kurier, world, WARM);
-      const before = threads();
-      await sendWaves(kurier, world, MEASURED);
-      return costOf(before, threads(), MEASURED);
+      return await measure((count) => sendWaves(kurier, world, count));
     } finally {
       await kurier.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const writeAsync = promisify(write);
-const fdatasyncAsync = promisify(fdatasync);
+  });
 
 /** The floor: each wave's messages appended as JSON lines, then one fdatasync. */
-async function baselineCost(shape: Shape): Promise<Cost> {
-  const dir = mkdtempSync(join(tmpdir(), 'kurier-bench-send-'));
-  const fd = openSync(join(dir, 'log'), 'a');
-  try {
-    let seq = 0;
-    const run = async (count: number) => {
-      for (let n = 0; n < count; n += shape.wave) {
-        let lines = '';
-        for (let i = 0; i < shape.wave; i++) {
-          lines += `${JSON.stringify({ id: `m_${++seq}`, conversationId: `c_${seq % shape.conversations}`, text: TEXT, at: Date.now() })}\n`;
+const baselineCost = (shape: Shape): Promise<Cost> =>
+  inTempDir(async (dir) => {
+    const log = await open(join(dir, 'log'), 'a');
+    try {
+      let seq = 0;
+      const cost = await measure(async (count) => {
+        for (let n = 0; n < count; n += shape.wave) {
+          let lines = '';
+          for (let i = 0; i < shape.wave; i++) {
+            lines += `${JSON.stringify({ id: `m_${++seq}`, conversationId: `c_${seq % shape.conversations}`, text: TEXT, at: Date.now() })}\n`;
+          }
+          await log.write(lines);
+          await log.datasync();
         }
-        await writeAsync(fd, lines);
-        await fdatasyncAsync(fd);
-      }
-    };
-    await run(WARM);
-    const before = threads();
-    await run(MEASURED);
-    return { ...costOf(before, threads(), MEASURED), framesPerMessage: 0 };
-  } finally {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+      });
+      return { ...cost, framesPerMessage: 0 };
+    } finally {
+      await log.close();
+    }
+  });
 
 const results = [];
 process.stdout.write(

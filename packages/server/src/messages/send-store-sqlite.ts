@@ -31,17 +31,16 @@ const INSERT = `insert into messages (${COLUMNS.join(', ')}) values (${COLUMNS.m
  * inserts made SQLite parse and plan new statements for every batch.
  */
 export function sqliteSendStore(sqlite: Pick<SQLite.Database, 'prepare'>): SendStore {
-  const all = <T>(source: string, list: readonly string[]) => sqlite.prepare(source).all(JSON.stringify(list)) as T[];
+  const all = <T>(source: string, list: readonly unknown[]) => sqlite.prepare(source).all(JSON.stringify(list)) as T[];
   return {
     // The pairs travel as one JSON array of [conversation, user]; each is a primary-key probe.
     activeMembers: async (pairs) =>
-      sqlite
-        .prepare(
-          `select m.conversation_id, m.user_id, m.role, m.delivered_seq, m.read_seq
-           from json_each(?) p join members m on m.conversation_id = p.value ->> 0 and m.user_id = p.value ->> 1
-           where m.left_at is null`,
-        )
-        .all(JSON.stringify(pairs.map((p) => [p.conversationId, p.userId]))) as ActiveMember[],
+      all<ActiveMember>(
+        `select m.conversation_id, m.user_id, m.role, m.delivered_seq, m.read_seq
+         from json_each(?) p join members m on m.conversation_id = p.value ->> 0 and m.user_id = p.value ->> 1
+         where m.left_at is null`,
+        pairs.map((p) => [p.conversationId, p.userId]),
+      ),
     byClientIds: async (clientMsgIds) =>
       clientMsgIds.length === 0
         ? []
