@@ -23,6 +23,12 @@ const PREFIX = 'kurier:outbox:';
 export class Outbox {
   readonly #storage: ClientStorage;
   #counter = Date.now();
+  /**
+   * The storage key of each entry this outbox wrote or listed. An ack then deletes one key: a
+   * scan of all keys per ack made flushing a long outbox quadratic (in IndexedDB, a range read
+   * per message).
+   */
+  readonly #keys = new Map<string, string>();
 
   constructor(storage: ClientStorage) {
     this.#storage = storage;
@@ -31,15 +37,24 @@ export class Outbox {
   async add(entry: OutboxEntry): Promise<void> {
     // Keys sort by creation so a reload resends in the order the user wrote.
     this.#counter = Math.max(this.#counter + 1, Date.now());
-    await this.#storage.set(
-      `${PREFIX}${this.#counter.toString(36).padStart(10, '0')}:${entry.clientMsgId}`,
-      JSON.stringify(entry),
-    );
+    const key = `${PREFIX}${this.#counter.toString(36).padStart(10, '0')}:${entry.clientMsgId}`;
+    // One entry per clientMsgId: writing one again (a caller's own retry) replaces it.
+    const before = this.#keys.get(entry.clientMsgId);
+    this.#keys.set(entry.clientMsgId, key);
+    await this.#storage.set(key, JSON.stringify(entry));
+    if (before !== undefined) await this.#storage.delete(before);
   }
 
   async remove(clientMsgId: string): Promise<void> {
-    for (const key of await this.#storage.keys(PREFIX)) {
-      if (key.endsWith(`:${clientMsgId}`)) await this.#storage.delete(key);
+    const key = this.#keys.get(clientMsgId);
+    if (key !== undefined) {
+      this.#keys.delete(clientMsgId);
+      await this.#storage.delete(key);
+      return;
+    }
+    // Written by another client on the same storage since this one last listed it.
+    for (const k of await this.#storage.keys(PREFIX)) {
+      if (k.endsWith(`:${clientMsgId}`)) await this.#storage.delete(k);
     }
   }
 
@@ -48,7 +63,10 @@ export class Outbox {
     const out: OutboxEntry[] = [];
     for (const key of keys) {
       const raw = await this.#storage.get(key);
-      if (raw) out.push(JSON.parse(raw) as OutboxEntry);
+      if (!raw) continue;
+      const entry = JSON.parse(raw) as OutboxEntry;
+      this.#keys.set(entry.clientMsgId, key);
+      out.push(entry);
     }
     return out;
   }

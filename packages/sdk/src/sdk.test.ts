@@ -35,6 +35,30 @@ describe('SDK outbox and reconnect', () => {
     offline.close();
   });
 
+  it('M2: flushing a long outbox lists the storage once, not once per acknowledged message', async () => {
+    // A real storage that counts its key listings (IndexedDB's is a range read of the outbox).
+    class CountingStorage extends MemoryStorage {
+      listings = 0;
+      override keys(prefix: string): Promise<string[]> {
+        this.listings++;
+        return super.keys(prefix);
+      }
+    }
+    const storage = new CountingStorage();
+    const offline = newClient(server, { token: anna.token, storage });
+    const sends = Array.from({ length: 300 }, (_, i) => offline.send(chatId, `offline geschrieben ${i}`));
+    await until(async () => (await offline.pending()).length === 300, '300 pending entries');
+    const before = storage.listings;
+    await offline.connect();
+    const sent = await Promise.all(sends);
+    expect(sent.map((m) => m.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    // The welcome lists the outbox to resend it; the 300 acks delete by key.
+    expect(storage.listings - before).toBe(1);
+    expect(await offline.pending()).toEqual([]);
+    expect(await storage.keys('kurier:outbox:')).toEqual([]);
+    offline.close();
+  });
+
   it('M2: an outbox that outlives its client (app reload) is resent once by the next client', async () => {
     const storage = new MemoryStorage();
     const before = newClient(server, { token: anna.token, storage });
