@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 
 // Issue 6: `npm run bench:peers` cleans up after itself even when interrupted. Each case starts a
@@ -111,5 +112,30 @@ describe('bench:peers, interrupted', () => {
       },
       90_000,
     );
+  }
+});
+
+describe('bench:peers, its Kurier drivers', () => {
+  for (const client of ['sdk', 'wire']) {
+    it(`B2: --client=${client} delivers 1:1, to a group and offline on Kurier, and 1:1 and to a group on both relays`, async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bench/src/peers/run.ts',
+          '--smoke',
+          '--systems=kurier,plain-ws,durable-ws',
+          `--client=${client}`,
+        ],
+        { cwd: ROOT },
+      );
+      const ok = stdout.split('\n').filter((l) => l.startsWith('ok '));
+      expect(ok).toContain('ok   kurier: 1:1: 50 sent, 50 received');
+      expect(ok).toContain('ok   kurier: offline: 100 sent while away, 100 received once back');
+      for (const system of ['kurier', 'plain-ws', 'durable-ws'])
+        expect(ok).toContain(`ok   ${system}: group: 20 sent, received 20/20/20 by the 3 others`);
+      expect(stdout).toContain('all checks passed');
+    }, 60_000);
   }
 });

@@ -81,6 +81,11 @@ export class Target {
     return `ws://127.0.0.1:${this.#port}/ws`;
   }
 
+  /** The origin, as `@kurier/sdk` takes it. */
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
   /**
    * Kurier only: the writer's group-commit figures from /metrics since start (batches, items per
    * batch, transaction and fsync time), to explain a scenario's result.

@@ -1,3 +1,5 @@
+import { KurierClient, MemoryStorage } from '@kurier/sdk';
+import WebSocket from 'ws';
 import { BenchClient, countMessages, cursorOf, isAck } from '../client.js';
 import { Target, type TargetKind } from '../target.js';
 import { cpuOf, type PeerClient, type PeerSetup, type PeerSystem, type PeerWorld } from './system.js';
@@ -11,11 +13,18 @@ const DESCRIPTIONS: Record<TargetKind, string> = {
 };
 
 /**
+ * How the generator speaks Kurier's protocol. `sdk`: `@kurier/sdk`, as an app runs it (outbox,
+ * sync position, events; the issue's choice, as `mqtt` and `@xmpp/client` are the peers'). `wire`:
+ * the bench's thin client, which only counts frames, to tell the server's cost from the client's.
+ */
+export type KurierDriver = 'sdk' | 'wire';
+
+/**
  * Kurier (durable: acknowledged and delivered only after an fsync'd group commit, SQLite WAL),
  * the plain-ws relay (no storage) or the durable relay, each in its own process as in
- * `npm run bench`. All speak Kurier's protocol, so one thin client drives them.
+ * `npm run bench`. All speak Kurier's protocol, so one client drives them all.
  */
-export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
+export function kurierSystem(kind: TargetKind, running?: Target, driver: KurierDriver = 'sdk'): PeerSystem {
   // With `running`, the caller owns the server (`npm run bench`): start and stop leave it alone.
   let target: Target | null = running ?? null;
   const started = () => {
@@ -55,11 +64,21 @@ export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
       if (idle) await t.restart();
       // A device that reconnects resumes from where it left: its cursor at the last close.
       const cursors = new Map<number, number>();
+      const storages = new Map<number, MemoryStorage>();
       return {
         pairAddress: provisioned.conversationIds.slice(0, setup.pairs.length),
         groupAddress: provisioned.conversationIds.slice(setup.pairs.length),
         async connect(user, opts = {}) {
           const token = provisioned.tokens[Math.floor(user / devices)]?.[user % devices] as string;
+          if (driver === 'sdk') {
+            // The SDK keeps its cursor in its storage: a persistent device keeps its storage.
+            let storage = opts.persistent ? storages.get(user) : undefined;
+            if (!storage) {
+              storage = new MemoryStorage();
+              if (opts.persistent) storages.set(user, storage);
+            }
+            return SdkPeer.connect({ baseUrl: t.httpUrl, token, storage, onCount: opts.onCount });
+          }
           const resume = opts.persistent ? cursors.get(user) : undefined;
           const peer = new KurierPeer((cursor) => {
             if (opts.persistent) cursors.set(user, cursor);
@@ -79,7 +98,87 @@ export function kurierSystem(kind: TargetKind, running?: Target): PeerSystem {
   };
 }
 
-/** A Kurier protocol client as a PeerClient: counts message changes, tracks acks for flush. */
+/**
+ * `@kurier/sdk` as a PeerClient. Delivered receipts are off: the peers' scenarios carry messages
+ * only (an MQTT PUBACK or an XMPP stream ack is a transport's ack, not a receipt to the sender),
+ * and with them the relays, which ignore receipts, would do less work than Kurier.
+ */
+class SdkPeer implements PeerClient {
+  onCount: (n: number) => void = () => {};
+  onBody: ((body: string) => void) | null = null;
+  readonly #client: KurierClient;
+  #sent = 0;
+  #settled = 0;
+  #failure: unknown = null;
+  readonly #waiting: { until: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  private constructor(client: KurierClient) {
+    this.#client = client;
+    client.on('message', (message, { isNew }) => {
+      // Its own messages come back in their acks (rule M12); only arrivals count.
+      if (!isNew || message.senderId === client.userId) return;
+      this.onCount(1);
+      this.onBody?.(message.text ?? '');
+    });
+  }
+
+  /** Resolves once connected and caught up; `onCount` sees the catch-up's messages too. */
+  static async connect(o: {
+    baseUrl: string;
+    token: string;
+    storage: MemoryStorage;
+    onCount?: ((n: number) => void) | undefined;
+  }): Promise<SdkPeer> {
+    const { baseUrl, token, storage, onCount } = o;
+    const client = new KurierClient({
+      baseUrl,
+      token,
+      storage,
+      WebSocket: WebSocket as never,
+      autoDeliveredReceipts: false,
+    });
+    const peer = new SdkPeer(client);
+    if (onCount) peer.onCount = onCount;
+    await client.connect();
+    return peer;
+  }
+
+  send(to: string, body: string): void {
+    this.#sent++;
+    this.#client.send(to, body).then(
+      () => this.#settle(),
+      (err: unknown) => {
+        this.#failure ??= err;
+        this.#settle();
+      },
+    );
+  }
+
+  /** Resolves once every send so far is acknowledged; rejects if any was refused. */
+  flush(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ until: this.#sent, resolve, reject });
+      this.#settle(0);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#client.close();
+  }
+
+  #settle(n = 1): void {
+    this.#settled += n;
+    for (let i = this.#waiting.length - 1; i >= 0; i--) {
+      const w = this.#waiting[i];
+      if (!w || this.#settled < w.until) continue;
+      this.#waiting.splice(i, 1);
+      if (this.#failure) w.reject(this.#failure);
+      else w.resolve();
+    }
+  }
+}
+
+/** The thin protocol client as a PeerClient: counts message changes, tracks acks for flush. */
 class KurierPeer implements PeerClient {
   onCount: (n: number) => void = () => {};
   onBody: ((body: string) => void) | null = null;

@@ -1,4 +1,4 @@
-// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1] [-- --rate=10000]`
+// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1] [-- --rate=10000] [-- --client=wire]`
 // (`-- --smoke`: only check that every adapter delivers, in a few seconds):
 // Kurier against Mosquitto (QoS 0 and 1), ejabberd and the plain-ws relay on this machine, in
 // this run, with one load generator. Each system is started fresh for each repetition of each
@@ -26,6 +26,10 @@ const arg = (name: string) =>
 const rate = Number(arg('rate')?.[0] ?? 5000);
 if (!(rate > 0 && rate <= 50_000)) throw new Error("--rate is the latency scenario's offered load, 1–50,000 msg/s");
 const opts: PeerOptions = { quick: process.argv.includes('--quick'), rate };
+// The Kurier protocol's systems are driven by @kurier/sdk; `--client=wire` drives them with the
+// bench's thin client instead, to tell the server's cost from the SDK's.
+const driver = arg('client')?.[0] ?? 'sdk';
+if (driver !== 'sdk' && driver !== 'wire') throw new Error('--client is sdk (the default) or wire');
 const REPETITIONS = opts.quick ? 1 : 3;
 
 interface Scenario {
@@ -66,12 +70,12 @@ if (process.argv.includes('--chart')) {
 }
 
 const systems: PeerSystem[] = [
-  kurierSystem('kurier'),
+  kurierSystem('kurier', undefined, driver),
   mosquittoSystem(1),
   mosquittoSystem(0),
   ejabberdSystem(),
-  kurierSystem('baseline'),
-  kurierSystem('durable-baseline'),
+  kurierSystem('baseline', undefined, driver),
+  kurierSystem('durable-baseline', undefined, driver),
 ].filter((s) => !arg('systems') || arg('systems')?.includes(s.name));
 ensurePackages(systems.map((s) => s.name));
 
