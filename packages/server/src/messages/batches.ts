@@ -222,6 +222,11 @@ export async function commitReceipts(
     if (read !== row.read_seq || delivered !== row.delivered_seq) updates.push({ ...w, delivered, read });
   }
   if (updates.length === 0) return { results, changed: [] };
+  // A conversation's changes take consecutive change ids, so its members reach each connection
+  // as one frame (publishMembers) while frames still arrive in change order.
+  const rank = new Map<string, number>();
+  for (const u of updates) if (!rank.has(u.conversationId)) rank.set(u.conversationId, rank.size);
+  updates.sort((a, b) => (rank.get(a.conversationId) as number) - (rank.get(b.conversationId) as number));
 
   const firstChange = await allocateChangeIds(trx, updates.length);
   const changed: Member[] = [];

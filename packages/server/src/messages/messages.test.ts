@@ -233,6 +233,57 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     expect(row).toMatchObject({ read_seq: 2, delivered_seq: 2 });
   });
 
+  it('M13: receipts committed together reach each member as one frame per conversation, in change order', async () => {
+    const carl = await createUser(server, anna, 'carl');
+    const dora = await createUser(server, anna, 'dora');
+    const north = (await anna.client.createConversation({ kind: 'group', name: 'Nord', memberIds: [carl.id, dora.id] }))
+      .conversation.id;
+    const south = (await anna.client.createConversation({ kind: 'group', name: 'Süd', memberIds: [carl.id, dora.id] }))
+      .conversation.id;
+    const seqs = { [north]: (await anna.client.send(north, 'Hallo Nord')).seq, [south]: 0 };
+    seqs[south] = (await anna.client.send(south, 'Hallo Süd')).seq;
+    const watcher = await rawSocket(server, anna.token);
+    const { accounts, messages } = server.kurier;
+    const [asCarl, asDora] = await Promise.all([accounts.authenticate(carl.token), accounts.authenticate(dora.token)]);
+    // Submitted in one tick, with the membership cache warm from the sends: one receipt batch,
+    // its conversations interleaved.
+    const receipts: [typeof asCarl, string][] = [
+      [asCarl, north],
+      [asDora, south],
+      [asDora, north],
+      [asCarl, south],
+    ];
+    await Promise.all(
+      receipts.map(([actor, conversationId]) =>
+        messages.receipt(actor, { kind: 'read', conversationId, seq: seqs[conversationId] as number }),
+      ),
+    );
+    const frames = [await watcher.next('changes'), await watcher.next('changes')];
+    const members = frames.map((f) =>
+      (f.changes as Change[]).map((c) => (c.kind === 'member' ? [c.member.conversationId, c.member.userId] : null)),
+    );
+    expect(members).toEqual([
+      [
+        [north, carl.id],
+        [north, dora.id],
+      ],
+      [
+        [south, dora.id],
+        [south, carl.id],
+      ],
+    ]);
+    // Change ids grow through both frames, and each frame's cursor is its last change.
+    const ids = frames.flatMap((f) =>
+      (f.changes as Change[]).map((c) => (c.kind === 'member' ? c.member.changeId : 0)),
+    );
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(4);
+    expect(frames.map((f) => f.cursor)).toEqual([ids[1], ids[3]]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(watcher.frames.filter((f) => f.type === 'changes')).toHaveLength(2);
+    watcher.ws.close();
+  });
+
   it('M6: history pages backwards, oldest first in each page', async () => {
     for (let i = 1; i <= 25; i++) await anna.client.send(chatId, `message ${i}`);
     const latest = await ben.client.history(chatId, { limit: 10 });

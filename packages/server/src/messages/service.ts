@@ -228,19 +228,28 @@ export function messagesService({
     });
   }
 
-  /** Sends each member's new receipt state to every active member of the conversation. */
+  /**
+   * Sends the members' new receipt states to every active member of their conversations: one
+   * frame per conversation and batch, not one per receipt. In a group where everyone reads, a
+   * frame per receipt made every message cost members² frames. `members` comes grouped by
+   * conversation in change order (commitReceipts), so the frames keep that order too.
+   */
   async function publishMembers(members: readonly Member[]): Promise<void> {
-    for (const member of members) {
+    let run: Member[] = [];
+    for (const [i, member] of members.entries()) {
+      run.push(member);
+      if (members[i + 1]?.conversationId === member.conversationId) continue;
       bus.emit('deliver', {
         userIds: (await membership.audience(member.conversationId)).all,
         frame: {
           type: 'changes',
-          changes: [{ kind: 'member', member }],
+          changes: run.map((m) => ({ kind: 'member', member: m })),
           cursor: member.changeId,
           live: true,
           done: true,
         },
       });
+      run = [];
     }
   }
 
