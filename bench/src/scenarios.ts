@@ -75,7 +75,7 @@ export async function relayThroughput(target: Target, opts: Options): Promise<Me
  * the same scenario `npm run bench:peers` runs, here against this run's server process.
  */
 export function relayLatency(target: Target, opts: Options): Promise<Metrics> {
-  return latency(kurierSystem(target.kind, target, 'wire'), opts) as Promise<Metrics>;
+  return latency(kurierSystem(target.kind, { running: target, driver: 'wire' }), opts) as Promise<Metrics>;
 }
 
 /** Group fan-out: one 100-member group, 10 members sending with 4 in flight each. */

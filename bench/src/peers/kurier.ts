@@ -24,8 +24,17 @@ export type KurierDriver = 'sdk' | 'wire';
  * the plain-ws relay (no storage) or the durable relay, each in its own process as in
  * `npm run bench`. All speak Kurier's protocol, so one client drives them all.
  */
-export function kurierSystem(kind: TargetKind, running?: Target, driver: KurierDriver = 'sdk'): PeerSystem {
-  // With `running`, the caller owns the server (`npm run bench`): start and stop leave it alone.
+export function kurierSystem(
+  kind: TargetKind,
+  o: {
+    /** The caller's server (`npm run bench`): start and stop leave it alone. */
+    running?: Target;
+    driver?: KurierDriver;
+    /** The SDK's delivered receipts on, as an app runs it (Kurier only: the relays ignore them). */
+    receipts?: boolean;
+  } = {},
+): PeerSystem {
+  const { running, driver = 'sdk', receipts = false } = o;
   let target: Target | null = running ?? null;
   const started = () => {
     if (!target) throw new Error(`${kind} is not started`);
@@ -77,7 +86,7 @@ export function kurierSystem(kind: TargetKind, running?: Target, driver: KurierD
               storage = new MemoryStorage();
               if (opts.persistent) storages.set(user, storage);
             }
-            return SdkPeer.connect({ baseUrl: t.httpUrl, token, storage, onCount: opts.onCount });
+            return SdkPeer.connect({ baseUrl: t.httpUrl, token, storage, receipts, onCount: opts.onCount });
           }
           const resume = opts.persistent ? cursors.get(user) : undefined;
           const peer = new KurierPeer((cursor) => {
@@ -99,9 +108,9 @@ export function kurierSystem(kind: TargetKind, running?: Target, driver: KurierD
 }
 
 /**
- * `@kurier/sdk` as a PeerClient. Delivered receipts are off: the peers' scenarios carry messages
- * only (an MQTT PUBACK or an XMPP stream ack is a transport's ack, not a receipt to the sender),
- * and with them the relays, which ignore receipts, would do less work than Kurier.
+ * `@kurier/sdk` as a PeerClient. Delivered receipts are off unless asked for: the peers' scenarios
+ * carry messages only (an MQTT PUBACK or an XMPP stream ack is a transport's ack, not a receipt to
+ * the sender), and with them the relays, which ignore receipts, would do less work than Kurier.
  */
 class SdkPeer implements PeerClient {
   onCount: (n: number) => void = () => {};
@@ -127,15 +136,16 @@ class SdkPeer implements PeerClient {
     baseUrl: string;
     token: string;
     storage: MemoryStorage;
+    receipts: boolean;
     onCount?: ((n: number) => void) | undefined;
   }): Promise<SdkPeer> {
-    const { baseUrl, token, storage, onCount } = o;
+    const { baseUrl, token, storage, receipts, onCount } = o;
     const client = new KurierClient({
       baseUrl,
       token,
       storage,
       WebSocket: WebSocket as never,
-      autoDeliveredReceipts: false,
+      autoDeliveredReceipts: receipts,
     });
     const peer = new SdkPeer(client);
     if (onCount) peer.onCount = onCount;

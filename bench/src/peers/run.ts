@@ -1,4 +1,4 @@
-// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1] [-- --rate=10000] [-- --client=wire]`
+// `npm run bench:peers [-- --quick] [-- --only=throughput,latency] [-- --systems=kurier,mosquitto-qos1] [-- --rate=10000] [-- --client=wire] [-- --receipts]`
 // (`-- --smoke`: only check that every adapter delivers, in a few seconds):
 // Kurier against Mosquitto (QoS 0 and 1), ejabberd and the plain-ws relay on this machine, in
 // this run, with one load generator. Each system is started fresh for each repetition of each
@@ -30,6 +30,8 @@ const opts: PeerOptions = { quick: process.argv.includes('--quick'), rate };
 // bench's thin client instead, to tell the server's cost from the SDK's.
 const driver = arg('client')?.[0] ?? 'sdk';
 if (driver !== 'sdk' && driver !== 'wire') throw new Error('--client is sdk (the default) or wire');
+// `--receipts`: Kurier's SDK sends delivered receipts as an app's does (the peers have none).
+const receipts = process.argv.includes('--receipts');
 const REPETITIONS = opts.quick ? 1 : 3;
 
 interface Scenario {
@@ -70,12 +72,12 @@ if (process.argv.includes('--chart')) {
 }
 
 const systems: PeerSystem[] = [
-  kurierSystem('kurier', undefined, driver),
+  kurierSystem('kurier', { driver, receipts }),
   mosquittoSystem(1),
   mosquittoSystem(0),
   ejabberdSystem(),
-  kurierSystem('baseline', undefined, driver),
-  kurierSystem('durable-baseline', undefined, driver),
+  kurierSystem('baseline', { driver }),
+  kurierSystem('durable-baseline', { driver }),
 ].filter((s) => !arg('systems') || arg('systems')?.includes(s.name));
 ensurePackages(systems.map((s) => s.name));
 
