@@ -183,10 +183,12 @@ describe.skipIf(!browserAvailable())('web app: two people in two browsers', () =
     expect(await chat(anna).getByText('Offline zwei', { exact: true }).count()).toBe(1);
     const stored = await server.kurier.database.db
       .selectFrom('messages')
-      .select('text')
+      .select(['text', 'client_msg_id'])
       .where('text', 'in', ['Offline eins', 'Offline zwei'])
       .execute();
     expect(stored.map((r) => r.text).sort()).toEqual(['Offline eins', 'Offline zwei']);
+    // The app's client ids are the SDK's, time first: the server's index of them appends.
+    for (const r of stored) expect(r.client_msg_id).toMatch(/^[0-9a-z]{9}-[0-9a-f]{20}$/);
   });
 
   it('W11: recently opened chats stay readable offline, even after a reload', async () => {

@@ -7,7 +7,7 @@ import type {
   UpdateChatPrefsRequest,
   User,
 } from '@kurier/protocol';
-import type { ConnectionState, KurierClient, OutboxEntry } from '@kurier/sdk';
+import { type ConnectionState, type KurierClient, newClientMsgId, type OutboxEntry } from '@kurier/sdk';
 import type { Snapshot } from './snapshot';
 
 /** A message the user wrote that the server has not acknowledged yet. */
@@ -258,7 +258,8 @@ export class ChatStore {
    * `note` is private to staff (customer conversations).
    */
   send(conversationId: string, text: string, { replyToId, note }: { replyToId?: string; note?: boolean } = {}): void {
-    const clientMsgId = crypto.randomUUID();
+    // Time-ordered, as the SDK makes them: the server's index of client ids then appends.
+    const clientMsgId = newClientMsgId();
     const entry: PendingMessage = { clientMsgId, conversationId, text, createdAt: Date.now() };
     if (replyToId) entry.replyToId = replyToId;
     if (note) entry.note = true;
@@ -319,7 +320,7 @@ export class ChatStore {
   }
 
   #sendFile(conversationId: string, media: MediaRef): void {
-    const clientMsgId = crypto.randomUUID();
+    const clientMsgId = newClientMsgId();
     const entry: PendingMessage = {
       clientMsgId,
       conversationId,
