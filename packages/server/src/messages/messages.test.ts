@@ -240,8 +240,8 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
       .conversation.id;
     const south = (await anna.client.createConversation({ kind: 'group', name: 'Süd', memberIds: [carl.id, dora.id] }))
       .conversation.id;
-    const seqs = { [north]: (await anna.client.send(north, 'Hallo Nord')).seq, [south]: 0 };
-    seqs[south] = (await anna.client.send(south, 'Hallo Süd')).seq;
+    const seqs = new Map<string, number>();
+    for (const id of [north, south]) seqs.set(id, (await anna.client.send(id, 'Hallo zusammen')).seq);
     const watcher = await rawSocket(server, anna.token);
     const { accounts, messages } = server.kurier;
     const [asCarl, asDora] = await Promise.all([accounts.authenticate(carl.token), accounts.authenticate(dora.token)]);
@@ -255,7 +255,7 @@ describe.each(DIALECTS)('messages on %s', (dialect) => {
     ];
     await Promise.all(
       receipts.map(([actor, conversationId]) =>
-        messages.receipt(actor, { kind: 'read', conversationId, seq: seqs[conversationId] as number }),
+        messages.receipt(actor, { kind: 'read', conversationId, seq: seqs.get(conversationId) as number }),
       ),
     );
     const frames = [await watcher.next('changes'), await watcher.next('changes')];
