@@ -116,10 +116,7 @@ class SdkPeer implements PeerClient {
   onCount: (n: number) => void = () => {};
   onBody: ((body: string) => void) | null = null;
   readonly #client: KurierClient;
-  #sent = 0;
-  #settled = 0;
-  #failure: unknown = null;
-  readonly #waiting: { until: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  readonly #answers = new Answers();
 
   private constructor(client: KurierClient) {
     this.#client = client;
@@ -154,37 +151,19 @@ class SdkPeer implements PeerClient {
   }
 
   send(to: string, body: string): void {
-    this.#sent++;
+    this.#answers.sent();
     this.#client.send(to, body).then(
-      () => this.#settle(),
-      (err: unknown) => {
-        this.#failure ??= err;
-        this.#settle();
-      },
+      () => this.#answers.answered(),
+      (err: unknown) => this.#answers.answered(err),
     );
   }
 
-  /** Resolves once every send so far is acknowledged; rejects if any was refused. */
   flush(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ until: this.#sent, resolve, reject });
-      this.#settle(0);
-    });
+    return this.#answers.all();
   }
 
   async close(): Promise<void> {
     this.#client.close();
-  }
-
-  #settle(n = 1): void {
-    this.#settled += n;
-    for (let i = this.#waiting.length - 1; i >= 0; i--) {
-      const w = this.#waiting[i];
-      if (!w || this.#settled < w.until) continue;
-      this.#waiting.splice(i, 1);
-      if (this.#failure) w.reject(this.#failure);
-      else w.resolve();
-    }
   }
 }
 
@@ -193,10 +172,8 @@ class KurierPeer implements PeerClient {
   onCount: (n: number) => void = () => {};
   onBody: ((body: string) => void) | null = null;
   #client: BenchClient | null = null;
-  #sent = 0;
-  #acked = 0;
+  readonly #answers = new Answers();
   #cursor = 0;
-  readonly #waiting: { until: number; resolve: () => void }[] = [];
   readonly #onClose: (cursor: number) => void;
 
   constructor(onClose: (cursor: number) => void) {
@@ -210,13 +187,12 @@ class KurierPeer implements PeerClient {
   }
 
   send(to: string, body: string): void {
-    this.#sent++;
+    this.#answers.sent();
     this.#client?.send(to, body);
   }
 
   flush(): Promise<void> {
-    if (this.#acked >= this.#sent) return Promise.resolve();
-    return new Promise((resolve) => this.#waiting.push({ until: this.#sent, resolve }));
+    return this.#answers.all();
   }
 
   async close(): Promise<void> {
@@ -228,14 +204,7 @@ class KurierPeer implements PeerClient {
     const cursor = cursorOf(raw);
     if (cursor !== null) this.#cursor = Math.max(this.#cursor, cursor);
     if (isAck(raw)) {
-      this.#acked++;
-      for (let i = this.#waiting.length - 1; i >= 0; i--) {
-        const w = this.#waiting[i];
-        if (w && this.#acked >= w.until) {
-          this.#waiting.splice(i, 1);
-          w.resolve();
-        }
-      }
+      this.#answers.answered();
       return;
     }
     const n = countMessages(raw);
@@ -245,5 +214,42 @@ class KurierPeer implements PeerClient {
       for (const c of frame.changes) if (c.kind === 'message' && c.message) this.onBody(c.message.text);
     }
     this.onCount(n);
+  }
+}
+
+/** A client's sends and the answers to them, for `flush`: both drivers count the same way. */
+class Answers {
+  #sent = 0;
+  #answered = 0;
+  #failure: unknown = null;
+  readonly #waiting: { until: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  sent(): void {
+    this.#sent++;
+  }
+
+  /** One send answered: acknowledged, or refused with `failure`. */
+  answered(failure?: unknown): void {
+    if (failure !== undefined) this.#failure ??= failure;
+    this.#answered++;
+    this.#wake();
+  }
+
+  /** Resolves once every send so far is answered; rejects if any was refused. */
+  all(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ until: this.#sent, resolve, reject });
+      this.#wake();
+    });
+  }
+
+  #wake(): void {
+    for (let i = this.#waiting.length - 1; i >= 0; i--) {
+      const w = this.#waiting[i];
+      if (!w || this.#answered < w.until) continue;
+      this.#waiting.splice(i, 1);
+      if (this.#failure !== null) w.reject(this.#failure);
+      else w.resolve();
+    }
   }
 }

@@ -45,17 +45,12 @@ export class Outbox {
     if (before !== undefined) await this.#storage.delete(before);
   }
 
+  /** Only entries this outbox wrote or listed: the client sends no others. */
   async remove(clientMsgId: string): Promise<void> {
     const key = this.#keys.get(clientMsgId);
-    if (key !== undefined) {
-      this.#keys.delete(clientMsgId);
-      await this.#storage.delete(key);
-      return;
-    }
-    // Written by another client on the same storage since this one last listed it.
-    for (const k of await this.#storage.keys(PREFIX)) {
-      if (k.endsWith(`:${clientMsgId}`)) await this.#storage.delete(k);
-    }
+    if (key === undefined) return;
+    this.#keys.delete(clientMsgId);
+    await this.#storage.delete(key);
   }
 
   async entries(): Promise<OutboxEntry[]> {
