@@ -1,3 +1,4 @@
+import type { ConversationDetail } from '@kurier/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser, signedInContext } from '../test/browser.js';
@@ -23,18 +24,18 @@ describe.skipIf(!browserAvailable())('web app: long history', () => {
   let server: TestServer;
   let browser: Browser;
   let anna: TestUser;
+  let ben: TestUser;
   let chatId: string;
 
   beforeAll(async () => {
     server = await startServer();
     anna = await createOwner(server, 'anna');
-    const ben = await createUser(server, anna, 'ben');
+    ben = await createUser(server, anna, 'ben');
     chatId = (await anna.client.createConversation({ kind: 'direct', userId: ben.id })).conversation.id;
     await ben.client.connect();
     for (let i = 0; i < MESSAGES; i += 50) {
       await Promise.all(Array.from({ length: 50 }, (_, k) => ben.client.send(chatId, `Nachricht ${i + k + 1}`)));
     }
-    ben.client.close();
     // Anna has read it all: the chat opens at its newest message.
     await anna.client.connect();
     await anna.client.markRead(chatId, MESSAGES);
@@ -43,6 +44,7 @@ describe.skipIf(!browserAvailable())('web app: long history', () => {
 
   afterAll(async () => {
     anna?.client.close();
+    ben?.client.close();
     await browser?.close();
     await server?.close();
   });
@@ -82,6 +84,45 @@ describe.skipIf(!browserAvailable())('web app: long history', () => {
     await list.getByText('Nachricht 1', { exact: true }).waitFor();
     const seqs = await visibleSeqs(page);
     expect(Math.min(...seqs)).toBe(1);
+    await ctx.close();
+  });
+
+  it('W21: sending costs no read receipt; my own messages are never under the unread divider; a reply from Ben is read', async () => {
+    const readSeq = async () => {
+      const detail = await anna.client.request<ConversationDetail>('GET', `/api/v1/conversations/${chatId}`);
+      return detail.members.find((m) => m.userId === anna.id)?.readSeq;
+    };
+    expect(await readSeq()).toBe(MESSAGES);
+    const ctx = await signedInContext(browser, anna, { locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(8_000);
+    await page.goto(`${server.url}/chats/${chatId}`);
+    const list = page.getByTestId('message-list');
+    await list.getByText(`Nachricht ${MESSAGES}`, { exact: true }).waitFor();
+    const box = page.getByRole('textbox', { name: 'Write a message' });
+    for (const text of ['Eigene 1', 'Eigene 2', 'Eigene 3']) {
+      await box.fill(text);
+      await box.press('Enter');
+    }
+    // Acknowledged: each is a stored message with its seq, no longer pending.
+    await page.locator('.message.mine[data-seq]', { hasText: 'Eigene 3' }).waitFor();
+    expect(await page.locator('.message.pending').count()).toBe(0);
+    // Past the list's 300 ms debounce, and past an ack's round trip: still no receipt.
+    await page.waitForTimeout(1_000);
+    expect(await readSeq()).toBe(MESSAGES);
+
+    // Opened again, the chat has 3 messages after Anna's watermark, all hers: no divider, and it
+    // opens at the bottom.
+    await page.reload();
+    await list.getByText('Eigene 3', { exact: true }).waitFor();
+    await page.waitForTimeout(500);
+    expect(await page.getByText('Unread messages').count()).toBe(0);
+    expect(await readSeq()).toBe(MESSAGES);
+
+    // Ben answers while the chat is open and in front: that is read, up to the end.
+    const answer = await ben.client.send(chatId, 'Antwort von Ben');
+    await list.getByText('Antwort von Ben', { exact: true }).waitFor();
+    await expect.poll(readSeq, { timeout: 5_000 }).toBe(answer.seq);
     await ctx.close();
   });
 });

@@ -9,6 +9,7 @@ import type {
 } from '@kurier/protocol';
 import { type ConnectionState, type KurierClient, newClientMsgId, type OutboxEntry } from '@kurier/sdk';
 import type { Snapshot } from './snapshot';
+import { countsAsUnread } from './unread';
 
 /** A message the user wrote that the server has not acknowledged yet. */
 export interface PendingMessage extends OutboxEntry {
@@ -267,10 +268,8 @@ export class ChatStore {
     this.client
       .send(conversationId, text, { clientMsgId, ...(replyToId ? { replyToId } : {}), ...(note ? { note } : {}) })
       .then(
-        (message) => {
-          this.#onMessage(message);
-          void this.client.markRead(conversationId, message.seq).catch(() => {});
-        },
+        // No read receipt: my own message is not unread (the message list marks others' as read).
+        (message) => this.#onMessage(message),
         (err: unknown) =>
           this.#update((s) => ({
             pending: {
@@ -374,11 +373,7 @@ export class ChatStore {
       const detail = s.conversations[message.conversationId];
       // Customer conversations count in the inbox, not in the chat list's unread badges.
       const fromOther =
-        isNew &&
-        message.senderId !== s.me?.id &&
-        message.type !== 'system' &&
-        detail !== undefined &&
-        detail.conversation.kind !== 'customer';
+        isNew && countsAsUnread(message, s.me?.id) && detail !== undefined && detail.conversation.kind !== 'customer';
       const unread = fromOther
         ? { ...s.unread, [message.conversationId]: (s.unread[message.conversationId] ?? 0) + 1 }
         : s.unread;
@@ -438,8 +433,7 @@ export class ChatStore {
     if (!detail || me.readSeq >= detail.conversation.lastSeq) return 0;
     const loaded = s.messages[me.conversationId] ?? [];
     if (!loaded[0] || loaded[0].seq > me.readSeq + 1) return known;
-    return loaded.filter((m) => m.seq > me.readSeq && m.senderId !== me.userId && m.type !== 'system' && !m.deletedAt)
-      .length;
+    return loaded.filter((m) => m.seq > me.readSeq && countsAsUnread(m, me.userId)).length;
   }
 
   async #fetchConversation(id: string): Promise<void> {

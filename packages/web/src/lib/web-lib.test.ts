@@ -7,6 +7,7 @@ import { en } from './locales/en';
 import { mentions } from './mentions';
 import { attentionCount, isMuted, orderedConversations } from './order';
 import { mergeMessages } from './store';
+import { countsAsUnread, hasUnread } from './unread';
 
 const message = (seq: number, changeId = seq, text = `m${seq}`): Message => ({
   id: `m_${seq}`,
@@ -170,5 +171,30 @@ describe('web app logic', () => {
     expect(isMuted(all.new, 2_000)).toBe(true);
     const unread = { old: 1, new: 2, shelved: 4, pinnedLate: 8 };
     expect(attentionCount(unread, all, 2_000)).toBe(1 + 8);
+  });
+
+  it('W21: my own messages after my read watermark are not unread; unloaded seqs after it might be', () => {
+    const from = (seq: number, senderId: string, extra: Partial<Message> = {}): Message => ({
+      ...message(seq),
+      senderId,
+      ...extra,
+    });
+    const mine = [from(1, 'u_b'), from(2, 'u_me'), from(3, 'u_me')];
+    // Read up to Ben's message; everything after it is mine.
+    expect(hasUnread(mine, { readSeq: 1, lastSeq: 3, me: 'u_me' })).toBe(false);
+    // A system line or a deleted message after the watermark is not unread either.
+    const quiet = [...mine, from(4, 'u_b', { type: 'system' }), from(5, 'u_b', { deletedAt: 5 })];
+    expect(hasUnread(quiet, { readSeq: 1, lastSeq: 5, me: 'u_me' })).toBe(false);
+    expect(hasUnread([...quiet, from(6, 'u_b')], { readSeq: 1, lastSeq: 6, me: 'u_me' })).toBe(true);
+    // Not loaded: the newest (lastSeq ahead of the history), a gap, or the seqs below the history.
+    expect(hasUnread(mine, { readSeq: 1, lastSeq: 4, me: 'u_me' })).toBe(true);
+    expect(hasUnread([from(1, 'u_b'), from(3, 'u_me')], { readSeq: 1, lastSeq: 3, me: 'u_me' })).toBe(true);
+    expect(hasUnread([from(3, 'u_me')], { readSeq: 1, lastSeq: 3, me: 'u_me' })).toBe(true);
+    expect(hasUnread([], { readSeq: 1, lastSeq: 3, me: 'u_me' })).toBe(true);
+    // A gap before the watermark does not matter; everything read, nothing unread.
+    expect(hasUnread([from(1, 'u_b'), from(5, 'u_me')], { readSeq: 4, lastSeq: 5, me: 'u_me' })).toBe(false);
+    expect(hasUnread(mine, { readSeq: 3, lastSeq: 3, me: 'u_me' })).toBe(false);
+    expect(countsAsUnread(from(1, 'u_me'), 'u_me')).toBe(false);
+    expect(countsAsUnread(from(1, 'u_b'), 'u_me')).toBe(true);
   });
 });

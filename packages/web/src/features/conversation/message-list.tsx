@@ -4,6 +4,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { useTranslation } from 'react-i18next';
 import { formatDay, startOfDay } from '../../lib/format';
 import type { PendingMessage } from '../../lib/store';
+import { countsAsUnread, hasUnread } from '../../lib/unread';
 import { useChat, useStore } from '../../lib/use-chat';
 import { Icon } from '../../ui/icons';
 import { type ComposeAction, MessageItem, PendingItem } from './message-item';
@@ -46,8 +47,8 @@ export function MessageList({
   const scrollTop = useRef(0);
 
   const rows = useMemo(
-    () => buildRows({ messages, pending: pendingAll, conversationId: id, firstUnreadSeq }),
-    [messages, pendingAll, id, firstUnreadSeq],
+    () => buildRows({ messages, pending: pendingAll, conversationId: id, firstUnreadSeq, me }),
+    [messages, pendingAll, id, firstUnreadSeq, me],
   );
   // A new getItemKey makes the virtualizer recompute every row's position (10,000 when scrolled
   // far back): it must change with the rows only, not on each render while scrolling.
@@ -185,13 +186,17 @@ function buildRows({
   pending,
   conversationId,
   firstUnreadSeq,
+  me,
 }: {
   messages: readonly Message[];
   pending: Record<string, PendingMessage>;
   conversationId: string;
   firstUnreadSeq: number | null;
+  me: string | undefined;
 }): Row[] {
   const rows: Row[] = [];
+  // My own messages after my watermark are not unread: the divider goes above the first of someone else's.
+  let divider = firstUnreadSeq !== null;
   let lastDay = -1;
   const dayOf = (ms: number) => {
     const d = startOfDay(ms);
@@ -200,13 +205,9 @@ function buildRows({
     return formatDay(ms);
   };
   for (const message of messages) {
-    rows.push({
-      key: message.id,
-      kind: 'message',
-      message,
-      day: dayOf(message.createdAt),
-      unreadDivider: firstUnreadSeq !== null && message.seq === firstUnreadSeq,
-    });
+    const unreadDivider = divider && message.seq >= (firstUnreadSeq as number) && countsAsUnread(message, me);
+    if (unreadDivider) divider = false;
+    rows.push({ key: message.id, kind: 'message', message, day: dayOf(message.createdAt), unreadDivider });
   }
   const mine = Object.values(pending)
     .filter((p) => p.conversationId === conversationId)
@@ -216,12 +217,18 @@ function buildRows({
   return rows;
 }
 
-/** Marks the conversation read while its end is visible and the window is in front. */
+/**
+ * Moves my read watermark once the newest messages are on screen in a focused window, and only
+ * when someone else wrote after it: my own messages are never unread, so sending one costs no
+ * receipt (each receipt is a commit and a frame to every member).
+ */
 function useMarkRead(detail: ConversationDetail, visible: boolean): void {
   const store = useStore();
   const me = useChat((s) => s.me?.id);
+  const id = detail.conversation.id;
   const readSeq = detail.members.find((m) => m.userId === me)?.readSeq ?? 0;
   const lastSeq = detail.conversation.lastSeq;
+  const unread = useChat((s) => hasUnread(s.messages[id] ?? EMPTY, { readSeq, lastSeq, me }));
   const [focused, setFocused] = useState(() => !document.hidden && document.hasFocus());
   useEffect(() => {
     const update = () => setFocused(!document.hidden && document.hasFocus());
@@ -235,8 +242,8 @@ function useMarkRead(detail: ConversationDetail, visible: boolean): void {
     };
   }, []);
   useEffect(() => {
-    if (!visible || !focused || lastSeq <= readSeq) return;
-    const timer = setTimeout(() => void store.client.markRead(detail.conversation.id, lastSeq).catch(() => {}), 300);
+    if (!visible || !focused || lastSeq <= readSeq || !unread) return;
+    const timer = setTimeout(() => void store.client.markRead(id, lastSeq).catch(() => {}), 300);
     return () => clearTimeout(timer);
-  }, [visible, focused, lastSeq, readSeq, store, detail.conversation.id]);
+  }, [visible, focused, lastSeq, readSeq, unread, store, id]);
 }
