@@ -167,6 +167,8 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     search: database.files ? { files: database.files } : database.sqlite ? { memory: database.sqlite } : null,
     onBackgroundError: (err) => app.log.error({ err }, 'full-text indexing failed'),
     foreground,
+    // The hub comes later; sends begin after the app is built.
+    isOnline: (userId) => hub.isOnline(userId),
   });
   const conversations = conversationsService({
     db,
@@ -182,12 +184,20 @@ export async function buildApp(config: Config): Promise<KurierApp> {
     help: 'Catch-up pages read for reconnecting clients',
     registers: [registry],
   });
+  const syncFromMemory = new Counter({
+    name: 'kurier_sync_messages_from_memory_total',
+    help: 'Catch-up messages whose JSON the SQLite thread kept from their send instead of building it again',
+    registers: [registry],
+  });
   const sync = syncService({
     db,
     reads: database.reads,
     messages,
     thread: database.thread,
-    onPage: () => syncPages.inc(),
+    onPage: (page) => {
+      syncPages.inc();
+      syncFromMemory.inc(page.fromMemory);
+    },
     foreground,
   });
   new Gauge({

@@ -74,10 +74,14 @@ export function membership(store: ConversationsStore, bus: Bus) {
         return { all, staff: all.filter((id) => !isContactId(id)) };
       }),
 
-    /** Throws CONVERSATION_NOT_FOUND or NOT_A_MEMBER unless the user is an active member. */
-    async requireMember(userId: string, conversationId: string): Promise<void> {
+    /**
+     * Throws CONVERSATION_NOT_FOUND or NOT_A_MEMBER unless the user is an active member; resolves
+     * with all active members' ids.
+     */
+    async requireMember(userId: string, conversationId: string): Promise<readonly string[]> {
       const ids = await activeMemberIds(conversationId);
       if (!ids.includes(userId)) await notFoundOrNotMember(ids, conversationId);
+      return ids;
     },
 
     /** Like requireMember, but staff of a customer conversation's inbox may read it too. */

@@ -8,6 +8,12 @@ export interface ProcedureContext {
   trx: Kysely<DB>;
   /** The connection itself, with the statement cache (for fixed hot statements). */
   sqlite: Pick<SQLite.Database, 'prepare'>;
+  /**
+   * Runs `effect` once the transaction has committed, never after a rollback: what the thread
+   * remembers of a transaction (caches) must not outlive it when it fails, since a rolled-back
+   * transaction's ids are handed out again.
+   */
+  afterCommit(effect: () => void): void;
 }
 
 /** A procedure: one transaction's work on a connection; see `SqliteThread.run`. */
@@ -41,9 +47,12 @@ export class ProcedureConnection extends SqliteConnection {
 
   /** Runs `procedure` in one transaction; with `sync`, fdatasyncs the WAL after the commit. */
   async run(procedure: Procedure, input: unknown, sync: boolean): Promise<ProcedureRun> {
+    const effects: (() => void)[] = [];
+    const afterCommit = (effect: () => void) => effects.push(effect);
     const output = await this.db
       .transaction()
-      .execute((trx) => procedure({ trx, sqlite: this.cached }, input as never));
+      .execute((trx) => procedure({ trx, sqlite: this.cached, afterCommit }, input as never));
+    for (const effect of effects) effect();
     return { output, synced: sync ? this.syncWal() : null };
   }
 

@@ -19,6 +19,11 @@ export interface SendItem {
   note?: boolean | undefined;
   senderId: string;
   at: number;
+  /**
+   * A member had no live connection when it was sent, so a catch-up will ask for it: the SQLite
+   * thread keeps its JSON for that (recent-json.ts).
+   */
+  keep: boolean;
 }
 
 /** One receipt watermark move as queued for group commit. */

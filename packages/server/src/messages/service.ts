@@ -67,6 +67,8 @@ interface Deps {
   search?: { files: { main: string; search: string } } | { memory: SQLite.Database } | null;
   /** Catch-ups under way, which the search index yields to (kernel/foreground.ts). */
   foreground?: Foreground;
+  /** Whether a user has a live connection now (realtime/hub.ts): who will need a catch-up. */
+  isOnline?: (userId: string) => boolean;
 }
 
 /** The full-text indexer that fits the database (messages/search-index.ts); PostgreSQL needs none. */
@@ -123,6 +125,7 @@ export function messagesService({
   now = Date.now,
   searchIndexIntervalMs = 250,
   onBackgroundError = () => {},
+  isOnline = () => true,
   thread = null,
   search = null,
   foreground,
@@ -325,7 +328,7 @@ export function messagesService({
         throw new KurierError('VALIDATION_FAILED', { message: 'A message needs text or a file.' });
       }
       if (input.note && actor.role === 'contact') throw new KurierError('FORBIDDEN');
-      await membership.requireMember(actor.userId, input.conversationId);
+      const members = await membership.requireMember(actor.userId, input.conversationId);
       // Spelled out, not spread: a spread of the parsed frame carried its `type` and `id` along,
       // through the writer and across to the SQLite thread.
       const item: SendItem = {
@@ -337,6 +340,7 @@ export function messagesService({
         note: input.note,
         senderId: actor.userId,
         at: now(),
+        keep: !members.every(isOnline),
       };
       return writer.submit<Message>('send', item);
     },

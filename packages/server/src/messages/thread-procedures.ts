@@ -2,6 +2,7 @@ import type { ErrorCode, MediaRef, Member, Message } from '@kurier/protocol';
 import type { ProcedureContext } from '../db/sqlite-procedures.js';
 import { KurierError, type Result } from '../kernel/errors.js';
 import { lookupMedia } from '../media/present.js';
+import { withJson } from '../realtime/encode.js';
 import {
   commitReceipts,
   commitSends,
@@ -11,6 +12,7 @@ import {
   type SendItem,
 } from './batches.js';
 import { presentMessage } from './present.js';
+import { recentJson } from './recent-json.js';
 import { sqliteSendStore } from './send-store-sqlite.js';
 import { messagesStore } from './store.js';
 
@@ -29,12 +31,14 @@ export const fromThread = <T>(r: ThreadResult<T>): Result<T> =>
  * know from its item (id, seq, change id, media), and the event loop presents it again with the
  * same code (`newMessageRow`): cloning whole messages across the port cost ~3.4 µs per message,
  * a third of it on the SQLite thread and two thirds on the event loop; now ~1.1 (docs/benchmarks.md).
+ * A message to keep (`SendItem.keep`) brings its JSON along: the thread keeps it for catch-ups
+ * (recent-json.ts), and the event loop's frames use it instead of serializing it again.
  */
 export interface ThreadSendOutput {
   /** Per item: null (the item takes the event loop's path), a result, or which created message it got. */
   results: (ThreadResult<Message> | { created: number } | null)[];
-  /** Per created message: its item's index, id, seq, change id and media. */
-  created: [item: number, id: string, seq: number, changeId: number, media: MediaRef | null][];
+  /** Per created message: its item's index, id, seq, change id, media, and its JSON if kept. */
+  created: [item: number, id: string, seq: number, changeId: number, media: MediaRef | null, json: string | null][];
 }
 
 /** What the receipt procedure hands back. */
@@ -59,7 +63,7 @@ export const procedures = {
    * service takes part in the transaction. That is decided per conversation, so a conversation's
    * sends all take one path and keep their order.
    */
-  async send({ trx, sqlite }: ProcedureContext, items: SendItem[]): Promise<ThreadSendOutput> {
+  async send({ trx, sqlite, afterCommit }: ProcedureContext, items: SendItem[]): Promise<ThreadSendOutput> {
     const store = sqliteSendStore(sqlite);
     const conversations = await store.lastSeqs([...new Set(items.map((i) => i.conversationId))]);
     const customer = new Set(conversations.flatMap((c) => (c.kind === 'customer' ? [c.id] : [])));
@@ -83,13 +87,16 @@ export const procedures = {
       if (j !== undefined) from[j] ??= item;
       results[item] = j === undefined ? toThread(r) : { created: j };
     });
-    const created: ThreadSendOutput['created'] = done.created.map((m, j) => [
-      from[j] as number,
-      m.id,
-      m.seq,
-      m.changeId,
-      m.media,
-    ]);
+    const created: ThreadSendOutput['created'] = done.created.map((m, j) => {
+      const item = from[j] as number;
+      // A file's row may still change after the send (its thumbnail): messages with one are
+      // built by SQLite at each catch-up.
+      const json = (items[item] as SendItem).keep && !m.media ? JSON.stringify(m) : null;
+      return [item, m.id, m.seq, m.changeId, m.media, json];
+    });
+    afterCommit(() => {
+      for (const [, , , changeId, , json] of created) if (json !== null) recentJson.add(changeId, json);
+    });
     return { results, created };
   },
 };
@@ -99,9 +106,10 @@ export function fromThreadSend(
   items: readonly SendItem[],
   output: ThreadSendOutput,
 ): { results: (Result<Message> | null)[]; created: Message[] } {
-  const created = output.created.map(([i, id, seq, changeId, media]) =>
-    presentMessage(newMessageRow(items[i] as SendItem, { id, seq, changeId }), [], media),
-  );
+  const created = output.created.map(([i, id, seq, changeId, media, json]) => {
+    const message = presentMessage(newMessageRow(items[i] as SendItem, { id, seq, changeId }), [], media);
+    return json === null ? message : withJson(message, json);
+  });
   const results = output.results.map((r) =>
     r === null ? null : 'created' in r ? { ok: true as const, value: created[r.created] as Message } : fromThread(r),
   );

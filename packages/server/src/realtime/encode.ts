@@ -10,6 +10,12 @@ import type { Message, ServerFrame } from '@kurier/protocol';
 const JSON_KEY = Symbol('json');
 type Cached = Message & { [JSON_KEY]?: string };
 
+/** `message` with its JSON as made elsewhere (the SQLite thread), so frames do not make it again. */
+export function withJson(message: Message, json: string): Message {
+  Object.defineProperty(message, JSON_KEY, { value: json });
+  return message;
+}
+
 function jsonOf(message: Message): string {
   const cached = message as Cached;
   let json = cached[JSON_KEY];

@@ -135,6 +135,8 @@ export interface CatchUpFrame {
   data: Uint8Array;
   cursor: number;
   done: boolean;
+  /** Messages whose JSON the thread had kept from their send (messages/recent-json.ts). */
+  fromMemory: number;
 }
 
 /** The frame of a catch-up page (`live: false`). */
@@ -146,7 +148,7 @@ export function catchUpFrame(page: SyncPage): CatchUpFrame {
     live: false,
     done: page.done,
   };
-  return { data: Buffer.from(JSON.stringify(frame)), cursor: page.cursor, done: page.done };
+  return { data: Buffer.from(JSON.stringify(frame)), cursor: page.cursor, done: page.done, fromMemory: 0 };
 }
 
 /**
@@ -171,6 +173,7 @@ export async function readFrameSqlite(
     data: Buffer.from(`{"type":"changes","changes":[${changes}],"cursor":${cursor},"live":false,"done":${done}}`),
     cursor,
     done,
+    fromMemory: streams.msgs.reduce((n, m) => (m.kept ? n + 1 : n), 0),
   };
 }
 
@@ -225,7 +228,7 @@ export function syncService({
   /** SQLite's thread: catch-up pages are read, presented and serialized there in one procedure. */
   thread?: SqliteThread | null;
   /** Observes each catch-up page read (for /metrics). */
-  onPage?: () => void;
+  onPage?: (page: CatchUpFrame) => void;
   /** Told of every catch-up while it lasts: background work yields to them (kernel/foreground.ts). */
   foreground?: Foreground;
 }) {
@@ -233,7 +236,7 @@ export function syncService({
     const read = thread
       ? (await thread.run<CatchUpFrame>('catchUpFrame', query, { pipelined: true })).output
       : catchUpFrame(await readPage(db, messages.present, query));
-    onPage();
+    onPage(read);
     return read;
   };
 
@@ -277,7 +280,7 @@ export function syncService({
             queue = [];
             continue;
           }
-          onPage();
+          onPage(page);
           position = page.cursor;
           return page;
         }

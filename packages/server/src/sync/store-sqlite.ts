@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { messageJsonSql } from '../messages/present.js';
+import { recentJson } from '../messages/recent-json.js';
 import type { PageSource, StreamRow } from './store.js';
 
 const ACTIVE = 'select conversation_id from members where user_id = @user and left_at is null';
@@ -43,6 +44,13 @@ const CONVERSATIONS = `select * from conversations
   where id in (${ACTIVE}) and change_id > @after order by change_id limit @limit`;
 const PREFS = 'select * from chat_prefs where user_id = @user and change_id > @after order by change_id limit @limit';
 
+/** A message of a catch-up page on SQLite: its JSON, and whether the thread had kept it (recent-json.ts). */
+export interface SqliteMessage {
+  change_id: number;
+  json: string;
+  kept?: true;
+}
+
 /**
  * The catch-up's reads on SQLite, for the procedure on the SQLite thread: the same rows as
  * `syncStore` (tests S2, S6 and S10 compare the frames page by page), with fixed statement texts
@@ -54,7 +62,7 @@ const PREFS = 'select * from chat_prefs where user_id = @user and change_id > @a
 export function sqliteCatchUpSource(
   sqlite: Pick<SQLite.Database, 'prepare'>,
   { userId, after, customer }: { userId: string; after: number; customer: boolean },
-): PageSource<{ change_id: number; json: string }> {
+): PageSource<SqliteMessage> {
   const all = <T>(source: string, limit: number) => sqlite.prepare(source).all({ user: userId, after, limit }) as T[];
   type Row = { seq: number; created_change_id: number };
   const row = (source: string, ...params: unknown[]) => sqlite.prepare(source).get(...params) as Row | undefined;
@@ -97,8 +105,18 @@ export function sqliteCatchUpSource(
       if (picked.length > 4 * limit) picked = picked.sort(byChange).slice(0, limit);
     }
     picked = picked.sort(byChange).slice(0, limit);
-    if (picked.length === 0) return [];
-    return sqlite.prepare(BY_PK).all(JSON.stringify(picked.map((p) => p.pk))) as { change_id: number; json: string }[];
+    // Messages this thread created lately and nobody changed since come as made; SQLite builds
+    // the rest (recent-json.ts says why a lookup by the current change id is safe).
+    const out: SqliteMessage[] = [];
+    const missing: number[] = [];
+    for (const p of picked) {
+      const json = recentJson.get(p.change_id);
+      if (json === undefined) missing.push(p.pk);
+      else out.push({ change_id: p.change_id, json, kept: true });
+    }
+    if (missing.length === 0) return out;
+    const built = sqlite.prepare(BY_PK).all(JSON.stringify(missing)) as SqliteMessage[];
+    return out.length === 0 ? built : [...out, ...built].sort(byChange);
   };
 
   return {
