@@ -577,6 +577,10 @@ describe('sync on sqlite: messages kept from their send', () => {
         [0, 3, 4, 1, 2].map((i) => (i === 1 ? 'away 1 (bearbeitet)' : away[i]?.text)),
       );
       expect(got[4]?.reactions).toEqual([{ emoji: '👍', userIds: [anna.id] }]);
+      // Anna's acks carried the JSON the thread kept: the messages as history presents them.
+      const history = (await anna.client.history(chatId)).messages;
+      expect(away.map((m) => m.id)).toEqual(history.slice(3, 8).map((m) => m.id));
+      for (const i of [0, 3, 4]) expect(away[i]).toEqual(history[3 + i]);
 
       // Pages of every size over the live and the kept messages: the plain query's bytes.
       for (const limit of [1, 2, 3, 500]) {
