@@ -11,7 +11,7 @@ export interface ProcedureContext {
   /**
    * Runs `effect` once the transaction has committed, never after a rollback: what the thread
    * remembers of a transaction (caches) must not outlive it when it fails, since a rolled-back
-   * transaction's ids are handed out again.
+   * transaction's ids are handed out again. An effect that throws changes nothing of the result.
    */
   afterCommit(effect: () => void): void;
 }
@@ -52,7 +52,15 @@ export class ProcedureConnection extends SqliteConnection {
     const output = await this.db
       .transaction()
       .execute((trx) => procedure({ trx, sqlite: this.cached, afterCommit }, input as never));
-    for (const effect of effects) effect();
+    // Committed is committed: an effect that fails (a cache it fills) must not make the caller
+    // take the transaction for failed and refuse what is stored.
+    for (const effect of effects) {
+      try {
+        effect();
+      } catch {
+        // The commit stands; the effect only loses what it would have remembered.
+      }
+    }
     return { output, synced: sync ? this.syncWal() : null };
   }
 

@@ -25,7 +25,7 @@ describe('messages kept for catch-ups', () => {
     expect(kept.size).toBe(2);
   });
 
-  it('S11: what a procedure keeps is kept once its transaction has committed, never after a rollback', async () => {
+  it('S11: what a procedure keeps is kept once its transaction has committed, never after a rollback; a failing effect fails nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kurier-test-'));
     dirs.push(dir);
     const connection = new ProcedureConnection(join(dir, 'k.db'), { autocheckpoint: 1000 });
@@ -45,11 +45,20 @@ describe('messages kept for catch-ups', () => {
         afterCommit(() => seen.push(-1));
         throw new Error('rolled back');
       };
+      const brokenEffect = async ({ sqlite, afterCommit }: Parameters<Parameters<typeof connection.run>[0]>[0]) => {
+        sqlite.prepare('insert into t values (3)').run();
+        afterCommit(() => {
+          throw new Error('a cache that failed');
+        });
+        return 'stored';
+      };
       expect((await connection.run(ok, null, false)).output).toBe('done');
       await expect(connection.run(failing, null, false)).rejects.toThrow('rolled back');
+      // A committed transaction stays a success when an effect after it fails.
+      expect((await connection.run(brokenEffect, null, false)).output).toBe('stored');
       // Run after the commit (the row is there), and not at all for the rollback.
       expect(seen).toEqual([1]);
-      expect(count()).toBe(1);
+      expect(count()).toBe(2);
     } finally {
       other.close();
       await connection.close();

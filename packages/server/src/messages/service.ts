@@ -340,7 +340,8 @@ export function messagesService({
         note: input.note,
         senderId: actor.userId,
         at: now(),
-        keep: !members.every(isOnline),
+        // Only SQLite's thread keeps JSON for catch-ups; elsewhere there is nothing to decide.
+        keep: thread !== null && !members.every(isOnline),
       };
       return writer.submit<Message>('send', item);
     },

@@ -195,8 +195,9 @@ function buildRows({
   me: string | undefined;
 }): Row[] {
   const rows: Row[] = [];
-  // My own messages after my watermark are not unread: the divider goes above the first of someone else's.
-  let divider = firstUnreadSeq !== null;
+  // My own messages after my watermark are not unread: the divider goes above the first of
+  // someone else's, and only once.
+  let dividerFrom = firstUnreadSeq ?? Number.POSITIVE_INFINITY;
   let lastDay = -1;
   const dayOf = (ms: number) => {
     const d = startOfDay(ms);
@@ -205,8 +206,8 @@ function buildRows({
     return formatDay(ms);
   };
   for (const message of messages) {
-    const unreadDivider = divider && message.seq >= (firstUnreadSeq as number) && countsAsUnread(message, me);
-    if (unreadDivider) divider = false;
+    const unreadDivider = message.seq >= dividerFrom && countsAsUnread(message, me);
+    if (unreadDivider) dividerFrom = Number.POSITIVE_INFINITY;
     rows.push({ key: message.id, kind: 'message', message, day: dayOf(message.createdAt), unreadDivider });
   }
   const mine = Object.values(pending)
@@ -242,8 +243,8 @@ function useMarkRead(detail: ConversationDetail, visible: boolean): void {
     };
   }, []);
   useEffect(() => {
-    if (!visible || !focused || lastSeq <= readSeq || !unread) return;
+    if (!visible || !focused || !unread) return;
     const timer = setTimeout(() => void store.client.markRead(id, lastSeq).catch(() => {}), 300);
     return () => clearTimeout(timer);
-  }, [visible, focused, lastSeq, readSeq, unread, store, id]);
+  }, [visible, focused, lastSeq, unread, store, id]);
 }
