@@ -33,6 +33,7 @@ export class Connection {
   readonly #events: ConnectionEvents;
   readonly #backoff: { initialMs: number; maxMs: number };
   readonly #pingIntervalMs: number;
+  #corked = false;
 
   constructor(opts: {
     url: string;
@@ -64,8 +65,27 @@ export class Connection {
   /** Sends a frame if open; returns false otherwise (the caller keeps it for resend). */
   send(frame: ClientFrame): boolean {
     if (!this.#socket || this.#state.status !== 'open') return false;
+    this.#cork(this.#socket);
     this.#socket.send(encode(frame));
     return true;
+  }
+
+  /**
+   * On Node the `ws` package writes every frame with a system call of its own. Holding its TCP
+   * socket until the tick ends sends a burst (the next messages after a read full of acks, an
+   * outbox flush) in one write, as `mqtt`'s client does. Browsers batch their sockets themselves.
+   */
+  #cork(socket: WebSocketLike): void {
+    if (this.#corked) return;
+    const tcp = (socket as { _socket?: { cork(): void; uncork(): void } })._socket;
+    const tick = (globalThis as { process?: { nextTick(fn: () => void): void } }).process?.nextTick;
+    if (!tcp || !tick) return;
+    this.#corked = true;
+    tcp.cork();
+    tick(() => {
+      this.#corked = false;
+      tcp.uncork();
+    });
   }
 
   /** Drops the current socket and reconnects at once (e.g. the network came back). */

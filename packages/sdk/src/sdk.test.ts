@@ -1,7 +1,9 @@
 import type { Message } from '@kurier/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createOwner, createUser, newClient, type TestUser, until } from '../../../test/factories.js';
 import { startServer, type TestServer } from '../../../test/harness.js';
+import { KurierClient } from './client.js';
 import { MemoryStorage } from './options.js';
 
 let server: TestServer;
@@ -107,6 +109,34 @@ describe('SDK outbox and reconnect', () => {
     anna.client.reconnect();
     await until(() => synced === 1, 'caught up again');
     expect(seen).toHaveLength(3);
+  });
+
+  it('M2: messages sent in one tick leave in one write to the socket, not one per message', async () => {
+    // The `ws` package, counting the writes that reach its TCP socket.
+    let writes = 0;
+    class CountingSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.once('open', () => {
+          const tcp = (this as unknown as { _socket: Record<'_write' | '_writev', (...a: unknown[]) => void> })._socket;
+          for (const name of ['_write', '_writev'] as const) {
+            const write = tcp[name].bind(tcp);
+            tcp[name] = (...args: unknown[]) => {
+              writes++;
+              write(...args);
+            };
+          }
+        });
+      }
+    }
+    const client = new KurierClient({ baseUrl: server.url, token: anna.token, WebSocket: CountingSocket as never });
+    await client.connect();
+    const before = writes;
+    const sends = Array.from({ length: 10 }, (_, i) => client.send(chatId, `im selben Tick ${i}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes - before).toBe(1);
+    expect((await Promise.all(sends)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    client.close();
   });
 
   it('E1: a send the server refuses for good is dropped from the outbox and rejects', async () => {
