@@ -23,6 +23,11 @@ describe('messages kept for catch-ups', () => {
     kept.add(4, 'x'.repeat(11));
     expect(kept.get(4)).toBeUndefined();
     expect(kept.size).toBe(2);
+    // Long past the budget: the newest ten stay, whatever the bookkeeping of the oldest does.
+    const many = new RecentJson(40);
+    for (let id = 1; id <= 5000; id++) many.add(id, String(id % 10_000).padStart(4, '0'));
+    expect(many.size).toBe(10);
+    expect([many.get(4990), many.get(4991), many.get(5000)]).toEqual([undefined, '4991', '5000']);
   });
 
   it('S11: what a procedure keeps is kept once its transaction has committed, never after a rollback; a failing effect fails nothing', async () => {
