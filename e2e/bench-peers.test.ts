@@ -11,7 +11,9 @@ import { describe, expect, it, vi } from 'vitest';
 // their data and configs. ejabberd (a large Erlang install) is left to `--smoke`.
 
 const ROOT = join(import.meta.dirname, '..');
-const TEMP = /^kurier-(bench|peers)-/;
+// The directories of bench:peers' servers (bench/src/target.ts, peers/*.ts); other benches' tests,
+// which may run meanwhile (send-path's), make theirs under other names.
+const TEMP = /^kurier-(bench-(kurier|baseline|durable-baseline)|peers)-/;
 
 /** Every process below `pid`, by the parent ids in /proc. */
 function descendants(pid: number): number[] {
