@@ -90,7 +90,9 @@ export async function rawSocket(server: TestServer, token?: string, cursor?: num
   const frames: Record<string, unknown>[] = [];
   let consumed = 0;
   const waiters: (() => void)[] = [];
-  ws.on('message', (data) => {
+  ws.on('message', (data, isBinary) => {
+    // Browsers hand a binary frame to the app as a Blob, which no Kurier client reads.
+    if (isBinary) throw new Error(`the server sent a binary frame: ${String(data).slice(0, 80)}`);
     frames.push(JSON.parse(String(data)) as Record<string, unknown>);
     for (const w of waiters.splice(0)) w();
   });

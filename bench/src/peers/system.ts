@@ -106,8 +106,14 @@ export async function cpuOf(pid: number, tid?: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** CPU microseconds per item, from CPU seconds over a window and the items counted in it. */
-export const cpuUsPer = (seconds: number, items: number) => Math.round((seconds * 1e6) / Math.max(items, 1));
+/**
+ * CPU microseconds per item, from CPU seconds over a window and the items counted in it. One
+ * decimal below 10 µs (a fan-out's deliveries), where whole microseconds would hide a tenth.
+ */
+export const cpuUsPer = (seconds: number, items: number) => {
+  const us = (seconds * 1e6) / Math.max(items, 1);
+  return us < 10 ? Math.round(us * 10) / 10 : Math.round(us);
+};
 
 // USER_HZ: 100 on every Linux architecture Node runs on.
 const CLOCK_TICKS = 100;

@@ -7,10 +7,12 @@ export interface HubConnection {
   readonly userId: string;
   readonly sessionId: string;
   /**
-   * `data` is the frame already serialized: fan-out serializes once, not once per socket.
+   * `data` is the frame already serialized to UTF-8: fan-out serializes and encodes once, not
+   * once per socket. Handed a string, `ws` measured its UTF-8 length and Node encoded it again
+   * for every socket: a tenth of the event loop in a group of 100 (docs/benchmarks.md).
    * `created` is the message whose creation the frame announces, if it does.
    */
-  deliver(frame: ServerFrame, data: string, created?: Message): void;
+  deliver(frame: ServerFrame, data: Buffer, created?: Message): void;
   revoke(): void;
 }
 
@@ -20,11 +22,11 @@ export class Hub {
 
   constructor(bus: Bus) {
     bus.on('deliver', ({ userIds, frame, created }) => {
-      let data: string | null = null;
+      let data: Buffer | null = null;
       for (const userId of userIds) {
         const conns = this.#byUser.get(userId);
         if (!conns) continue;
-        data ??= encodeFrame(frame);
+        data ??= Buffer.from(encodeFrame(frame));
         for (const conn of conns) conn.deliver(frame, data, created);
       }
     });

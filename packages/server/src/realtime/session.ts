@@ -37,11 +37,13 @@ export interface RealtimeDeps {
 type State =
   | { kind: 'awaiting-hello' }
   | { kind: 'authenticating' }
-  | { kind: 'syncing'; actor: Actor; buffered: { cursor: number; data: string }[] }
+  | { kind: 'syncing'; actor: Actor; buffered: { cursor: number; data: Buffer }[] }
   | { kind: 'live'; actor: Actor }
   | { kind: 'closed' };
 
 const HELLO_TIMEOUT_MS = 10_000;
+// Frames are JSON text, also when they are handed over as UTF-8 bytes.
+const TEXT = { binary: false } as const;
 const KNOWN_TYPES = new Set(ClientFrame.options.map((o) => o.shape.type.value));
 
 /**
@@ -81,7 +83,7 @@ export class RealtimeSession implements HubConnection {
   userId = '';
   sessionId = '';
 
-  deliver(frame: ServerFrame, data: string, created?: Message): void {
+  deliver(frame: ServerFrame, data: Buffer, created?: Message): void {
     const state = this.#state;
     if (state.kind === 'syncing') {
       if (frame.type === 'changes') state.buffered.push({ cursor: frame.cursor, data });
@@ -116,7 +118,7 @@ export class RealtimeSession implements HubConnection {
    * Writes a frame, corking the TCP socket until the current tick ends: a batch commit sends
    * hundreds of acks and events, and one writev per connection beats one per frame.
    */
-  #write(data: string): void {
+  #write(data: string | Buffer): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return;
     const tcp = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     if (tcp && !this.#corked) {
@@ -127,14 +129,14 @@ export class RealtimeSession implements HubConnection {
         tcp.uncork();
       });
     }
-    this.#socket.send(data);
+    this.#socket.send(data, TEXT);
   }
 
   /** Writes a frame of UTF-8 bytes; resolves once it has left the process (or the socket is gone). */
   #writeFlushed(data: Uint8Array): Promise<void> {
     return new Promise((resolve) => {
       if (this.#socket.readyState !== this.#socket.OPEN) resolve();
-      else this.#socket.send(data, { binary: false }, () => resolve());
+      else this.#socket.send(data, TEXT, () => resolve());
     });
   }
 
