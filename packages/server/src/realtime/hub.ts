@@ -9,7 +9,7 @@ export interface HubConnection {
   /**
    * `data` is the frame already serialized to UTF-8: fan-out serializes and encodes once, not
    * once per socket. Handed a string, `ws` measured its UTF-8 length and Node encoded it again
-   * for every socket: a tenth of the event loop in a group of 100 (docs/benchmarks.md).
+   * for every socket: a sixth of the server's CPU per delivery in a group of 100 (docs/benchmarks.md).
    * `created` is the message whose creation the frame announces, if it does.
    */
   deliver(frame: ServerFrame, data: Buffer, created?: Message): void;
