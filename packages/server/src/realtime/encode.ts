@@ -10,7 +10,7 @@ import type { Message, ServerFrame } from '@kurier/protocol';
 const JSON_KEY = Symbol('json');
 type Cached = Message & { [JSON_KEY]?: string };
 
-/** `message` with its JSON as made elsewhere (the SQLite thread), so frames do not make it again. */
+/** `message` with its JSON as made once (here, or on the SQLite thread), so frames do not make it again. */
 export function withJson(message: Message, json: string): Message {
   Object.defineProperty(message, JSON_KEY, { value: json });
   return message;
@@ -21,7 +21,7 @@ function jsonOf(message: Message): string {
   let json = cached[JSON_KEY];
   if (json === undefined) {
     json = JSON.stringify(message);
-    if (Object.isExtensible(cached)) Object.defineProperty(cached, JSON_KEY, { value: json });
+    if (Object.isExtensible(cached)) withJson(cached, json);
   }
   return json;
 }
